@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 
 from xlcost import core
-from xlcost.build import build_all, compile_file, expr, safefile, templates
-from xlcost.build.expr import TemplateError
-from xlcost.build.xlsx import FIXED_TIME
+from xlcost.workbook import build_all, compile_file, expr, safefile, templates
+from xlcost.workbook.expr import TemplateError
+from xlcost.workbook.xlsx import FIXED_TIME
 from xlcost.errors import XlcostError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,7 +199,7 @@ def test_numbers_use_forms_libreoffice_reads():
 
 
 def test_python_evaluation_matches_the_core(books):
-    from xlcost.build.evaluate import evaluate
+    from xlcost.workbook.evaluate import evaluate
 
     book = books["economics_of_llms"]
     values = evaluate(book)
@@ -342,7 +342,7 @@ def test_a_build_killed_midway_leaves_the_previous_file_intact(tmp_path, monkeyp
 
 _KILL_MIDWAY = """
 import os, signal, sys
-from xlcost.build import build_all, safefile
+from xlcost.workbook import build_all, safefile
 
 def half_then_sigkill(handle, data):
     handle.write(data[: len(data) // 2])

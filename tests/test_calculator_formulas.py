@@ -18,7 +18,7 @@ import schedula as sh  # noqa: E402 - a dependency of formulas
 from formulas.ranges import Ranges  # noqa: E402
 
 from xlcost import catalog, core  # noqa: E402
-from xlcost.build import build_all, compile_file, templates  # noqa: E402
+from xlcost.workbook import build_all, compile_file, templates  # noqa: E402
 
 
 def _excel_value(value):

@@ -2,7 +2,7 @@
 
 One soffice start for the whole module: the fresh builds and an edited copy are
 converted together. Expected values come from the Python core with the template's
-inputs (``xlcost.build.evaluate``), never from hard-coded numbers.
+inputs (``xlcost.workbook.evaluate``), never from hard-coded numbers.
 """
 
 import math
@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from _soffice import is_error, recalculate
-from xlcost.build import build_all, compile_file, templates
-from xlcost.build.evaluate import evaluate
+from xlcost.workbook import build_all, compile_file, templates
+from xlcost.workbook.evaluate import evaluate
 
 NATIVE = ("economics_of_llms", "article_audit")
 EDITS = {  # workbook -> {defined name: new input}

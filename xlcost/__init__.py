@@ -1,7 +1,7 @@
 """xlcost: price large language models in Excel.
 
 ``import xlcost`` loads numpy and the core only; the catalog, the Excel functions
-(``xlcost.udfs``) and the workbook builder (``xlcost.build``) load on first use.
+(``xlcost.udfs``) and the workbook builder (``xlcost.workbook``) load on first use.
 
 >>> import xlcost
 >>> round(xlcost.train_cost_usd(175e9, 300e9, 275e12, 0.462, 2.03))

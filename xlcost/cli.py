@@ -114,7 +114,7 @@ def _run_catalog(args):
 
 
 def _run_build(args):
-    from .build import build_all
+    from .workbook import build_all
 
     for path in build_all(args.out, force=args.force):
         print(path)

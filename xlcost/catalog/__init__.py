@@ -33,9 +33,10 @@ _TEXT, _NUMBER, _FLAG = "text", "number", "flag"
 SCHEMAS = {
     "chips": {
         "name": _TEXT, "aliases": _TEXT, "vendor": _TEXT, "year": _NUMBER,
-        "peak_fp32_flops": _NUMBER, "peak_tf32_flops": _NUMBER, "peak_bf16_flops": _NUMBER,
-        "peak_fp8_flops": _NUMBER, "peak_int8_ops": _NUMBER, "memory_bytes": _NUMBER,
-        "memory_bandwidth_bytes_per_s": _NUMBER, "tdp_watts": _NUMBER, "list_price_usd": _NUMBER,
+        "peak_fp32_flops": _NUMBER, "peak_tf32_flops": _NUMBER, "peak_fp16_flops": _NUMBER,
+        "peak_bf16_flops": _NUMBER, "peak_fp8_flops": _NUMBER, "peak_fp4_flops": _NUMBER,
+        "peak_int8_ops": _NUMBER, "memory_bytes": _NUMBER, "memory_bandwidth_bytes_per_s": _NUMBER,
+        "interconnect_bytes_per_s": _NUMBER, "tdp_watts": _NUMBER, "list_price_usd": _NUMBER,
         "source": _TEXT, "date": _TEXT, "notes": _TEXT,
     },
     "instances": {
@@ -47,7 +48,16 @@ SCHEMAS = {
         "name": _TEXT, "aliases": _TEXT, "architecture": _TEXT, "params": _NUMBER, "active_params": _NUMBER,
         "n_layers": _NUMBER, "d_model": _NUMBER, "n_heads": _NUMBER, "n_kv_heads": _NUMBER,
         "head_dim": _NUMBER, "d_ff": _NUMBER, "vocab": _NUMBER, "context": _NUMBER,
-        "training_tokens": _NUMBER, "gated_ffn": _FLAG, "tied_embeddings": _FLAG, "year": _NUMBER,
+        "training_tokens": _NUMBER, "gated_ffn": _FLAG, "tied_embeddings": _FLAG, "biases": _FLAG,
+        # mixture of experts: how many layers route, over how many experts, k of them a token
+        "moe_layers": _NUMBER, "n_experts": _NUMBER, "experts_per_token": _NUMBER,
+        "n_shared_experts": _NUMBER, "expert_d_ff": _NUMBER,
+        # multi-head latent attention (DeepSeek-V2/V3)
+        "q_lora_rank": _NUMBER, "kv_lora_rank": _NUMBER, "qk_rope_head_dim": _NUMBER,
+        "qk_nope_head_dim": _NUMBER, "v_head_dim": _NUMBER,
+        # sliding-window attention: window in tokens, and how many layers use it
+        "sliding_window": _NUMBER, "sliding_window_layers": _NUMBER,
+        "year": _NUMBER,
         "source": _TEXT, "date": _TEXT, "notes": _TEXT,
     },
     "api": {
