@@ -12,7 +12,7 @@ import pytest
 import xlcost
 from xlcost import catalog
 from xlcost.catalog import SCHEMAS, Model, Table, parse_rows
-from xlcost.errors import CatalogError
+from xlcost.errors import CatalogError, InputError
 
 TABLES = list(catalog.FILES)
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -149,8 +149,14 @@ def test_p5_has_a_one_year_price():
         ("L4", "bf16", 121e12, 242e12),
         ("B200", "bf16", 2250e12, 4500e12),
         ("MI300X", "bf16", 1307.4e12, 2614.9e12),
-        ("V100", "bf16", 125e12, None),  # FP16 tensor; Volta has no sparsity
-        ("T4", "bf16", 65e12, None),
+        ("V100", "fp16", 125e12, None),  # FP16 tensor; Volta has no sparsity and no bf16
+        ("T4", "fp16", 65e12, None),  # Turing: fp16 tensor, no bf16
+        ("P100", "fp16", 21.2e12, None),  # half precision, no tensor cores
+        ("A100", "fp16", 312e12, 624e12),  # A100 datasheet: FP16 = BF16 312 | 624*
+        ("A100-PCIe-80GB", "bf16", 312e12, 624e12),  # A100 datasheet, 80GB PCIe column
+        ("L40S", "bf16", 362.05e12, 733e12),  # L40S datasheet: 362.05 | 733*
+        ("L40S", "fp8", 733e12, 1466e12),  # L40S datasheet: 733 | 1,466*
+        ("B200", "fp4", 9000e12, 18000e12),  # HGX B200: FP4 72 PF dense / 144 sparse per 8 GPUs
         ("TPU v3", "bf16", 123e12, None),
         ("TPU v4", "bf16", 275e12, None),
         ("TPU v5e", "bf16", 197e12, None),
@@ -181,7 +187,11 @@ def test_default_peak_is_dense_16_bit():
         ("H200", 141e9, 4.8e12),
         ("A6000", 48e9, 768e9),
         ("MI300X", 192e9, 5.3e12),
-        ("TPU v4", 32e9, 1.2e12),
+        ("TPU v4", 32 * 2**30, 1.2e12),  # Google: "32 GiB, 1200 GBps"
+        ("TPU v3", 32 * 2**30, 900e9),  # Google: "32 GiB, 900 GBps"
+        ("A100-PCIe-80GB", 80e9, 1.935e12),  # A100 datasheet: 80GB HBM2e, 1,935 GB/s
+        ("L40S", 48e9, 864e9),  # L40S datasheet: 48 GB GDDR6, 864 GB/s
+        ("B200", 180e9, 7.7e12),  # HGX B200: 1,440 GB and 62 TB/s over 8 GPUs
     ],
 )
 def test_memory_anchors(chip, memory, bandwidth):
@@ -190,12 +200,38 @@ def test_memory_anchors(chip, memory, bandwidth):
     assert unit.memory_bandwidth_bytes_per_s == bandwidth
 
 
+@pytest.mark.parametrize("chip", ["T4", "V100", "P100", "V100 32GB", "P4"])
+def test_chips_without_bf16_do_not_claim_it(chip):
+    # T4 (Turing), V100 (Volta), P100 and P4 (Pascal) have no bf16 arithmetic
+    with pytest.raises(InputError, match="no bf16 peak"):
+        catalog.hardware(chip).peak("bf16")
+
+
+def test_tpus_have_no_fp16_peak_borrowed_from_bf16():
+    with pytest.raises(InputError, match="no fp16 peak"):
+        catalog.hardware("TPU v4").peak("fp16")
+
+
+@pytest.mark.parametrize(
+    "chip, one_direction",
+    [
+        ("H100", 450e9),  # NVLink 4: 900 GB/s bidirectional
+        ("A100-80GB", 300e9),  # NVLink 3: 600 GB/s bidirectional
+        ("B200", 900e9),  # NVLink 5: 1.8 TB/s bidirectional
+        ("L40S", 32e9),  # PCIe Gen4 x16: 64 GB/s bidirectional
+    ],
+)
+def test_interconnect_is_one_direction_per_chip(chip, one_direction):
+    assert catalog.hardware(chip).interconnect_bytes_per_s == one_direction
+
+
 def test_peaks_are_ordered_by_precision():
     # fp32 <= tf32 <= 16-bit <= fp8 wherever both exist: catches a sparse or mislabelled cell
-    order = ["peak_fp32_flops", "peak_tf32_flops", "peak_bf16_flops", "peak_fp8_flops"]
-    for row in catalog.table("chips").rows:
-        values = [row[c] for c in order if row[c] is not None]
-        assert values == sorted(values), row["name"]
+    for sixteen in ("peak_fp16_flops", "peak_bf16_flops"):
+        order = ["peak_fp32_flops", "peak_tf32_flops", sixteen, "peak_fp8_flops", "peak_fp4_flops"]
+        for row in catalog.table("chips").rows:
+            values = [row[c] for c in order if row[c] is not None]
+            assert values == sorted(values), row["name"]
 
 
 # ---------------------------------------------------------------- rows the issue requires

@@ -144,7 +144,7 @@ def test_unknown_api_model_is_named():
 
 def test_hardware_lookups_that_cannot_answer_name_the_argument():
     with pytest.raises(InputError) as caught:
-        catalog.hardware("A100").peak("fp4")
+        catalog.hardware("A100").peak("fp6")  # no such dtype (fp4 is one; A100 has no fp4 peak)
     assert caught.value.argument == "dtype"
     with pytest.raises(InputError, match="Tesla-P4 has no bf16 peak") as caught:
         catalog.hardware("P4").peak("bf16")

@@ -69,10 +69,14 @@ FILES = {"chips": "chips.csv", "instances": "instances.csv", "models": "models.c
 _REQUIRED = ("name", "source", "date")
 _ARCHITECTURES = {"decoder", "encoder", "encoder-decoder", "moe-decoder"}
 
-# the dtype names analysts type -> chip column
+# the dtype names analysts type -> chip column. Each dtype reads its own column and
+# nothing else: "fp16" reads peak_fp16_flops, which the shipped rows fill wherever the
+# vendor publishes a 16-bit float tensor rate (equal to bf16 on A100, H100, B200, MI300X...;
+# the only 16-bit rate on T4, V100, P100). TPUs publish bf16 but no fp16, so "fp16" there
+# is an error, never bf16's number borrowed.
 DTYPES = {
     "fp32": "peak_fp32_flops", "tf32": "peak_tf32_flops", "bf16": "peak_bf16_flops",
-    "fp16": "peak_bf16_flops", "fp8": "peak_fp8_flops", "int8": "peak_int8_ops",
+    "fp16": "peak_fp16_flops", "fp8": "peak_fp8_flops", "fp4": "peak_fp4_flops", "int8": "peak_int8_ops",
 }
 
 
@@ -280,8 +284,9 @@ class Hardware:
 
     @property
     def peak_flops_per_s(self):
-        """Dense 16-bit tensor peak FLOP/s of the unit (fp32 for chips without 16-bit)."""
-        return self.peak("bf16" if self.chip["peak_bf16_flops"] is not None else "fp32")
+        """Dense 16-bit tensor peak FLOP/s of the unit: bf16, else fp16, else fp32."""
+        dtype = next((d for d in ("bf16", "fp16") if self.chip[DTYPES[d]] is not None), "fp32")
+        return self.peak(dtype)
 
     @property
     def memory_bytes(self):
@@ -290,6 +295,16 @@ class Hardware:
     @property
     def memory_bandwidth_bytes_per_s(self):
         return _required(self.chip, "memory_bandwidth_bytes_per_s") * self.chips
+
+    @property
+    def interconnect_bytes_per_s(self):
+        """Scale-up bandwidth per chip, one direction (NVLink, ICI, Infinity Fabric; PCIe cards: PCIe).
+
+        Vendors print NVLink as a bidirectional total (H100: 900 GB/s); the catalog stores
+        one direction (450e9), the rate a ring all-reduce step moves data at. Per chip, not
+        multiplied by the unit's chip count.
+        """
+        return _required(self.chip, "interconnect_bytes_per_s")
 
     def price_usd_per_hour(self, term="on_demand"):
         """Hourly price of the unit for ``term`` (on_demand, 1yr, 3yr); instances only."""
