@@ -117,7 +117,7 @@ def test_hierarchy():
         (catalog.hardware, "A1000", "A100-SXM4-40GB"),
         (catalog.hardware, "p4d.24xl", "p4d.24xlarge"),
         (catalog.hardware, "H10", "H100-SXM5-80GB"),
-        (catalog.model, "Mixtral-8x22B", "Mixtral-8x7B"),
+        (catalog.model, "Mixtral-8x9B", "Mixtral-8x7B"),  # 8x22B is in the catalog since issue 9
         (catalog.model, "Lama-2-7B", "Llama-2-7B"),
     ],
 )

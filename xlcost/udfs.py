@@ -388,7 +388,7 @@ def MFU(tokens_per_second, flops_per_token, n_units, hardware):
 
 
 def _param_count(n_layers, d_model, vocab, context, d_ff, d_ff_given, n_heads, n_kv_heads, n_kv_given,
-                 gated_ffn, tied_embeddings, biases):
+                 gated_ffn, tied_embeddings, biases, head_dim):
     """transformer_params over ranges: the core takes its switches one value at a time, so call it
     once per combination of switches present and pick per cell."""
     def count(gated, tied, bias, ff_given, kv_given):
@@ -398,6 +398,7 @@ def _param_count(n_layers, d_model, vocab, context, d_ff, d_ff_given, n_heads, n
             n_heads=n_heads,
             n_kv_heads=n_kv_heads if kv_given else None,
             gated_ffn=gated, tied_embeddings=tied, biases=bias,
+            head_dim=head_dim,
         )
 
     flags = (gated_ffn, tied_embeddings, biases, d_ff_given, n_kv_given)
@@ -412,22 +413,24 @@ def _param_count(n_layers, d_model, vocab, context, d_ff, d_ff_given, n_heads, n
 
 
 @_udf(
-    "Parameters of a decoder-only transformer from its shape: attention (grouped-query when n_kv_heads < "
+    "Parameters of a dense decoder-only transformer from its shape: attention (grouped-query when n_kv_heads < "
     "n_heads), feed-forward, norms, embeddings (+ learned positions when context > 0).",
     n_layers="Transformer layers, e.g. 96.",
     d_model="Model width, e.g. 12288.",
     vocab="Vocabulary size, e.g. 50257.",
     context="Optional. Learned position embeddings (GPT-style), e.g. 2048. Empty: 0 (rotary/relative positions).",
     d_ff="Optional. Feed-forward width. Empty: 4 x d_model.",
-    n_heads="Optional. Attention heads (matters with n_kv_heads). Empty: 1.",
+    n_heads="Optional. Attention heads (matters with n_kv_heads or head_dim). Empty: 1.",
     n_kv_heads="Optional. Key/value heads for grouped-query attention. Empty: n_heads.",
     gated_ffn="Optional. TRUE for a gated feed-forward (SwiGLU: 3 matrices). Empty: FALSE.",
     tied_embeddings="Optional. TRUE if the output layer shares the input embedding. Empty: TRUE.",
     biases="Optional. TRUE for linear biases and LayerNorm shifts (GPT); FALSE for RMSNorm-style (Llama). "
     "Empty: TRUE.",
+    head_dim="Optional. Width of each attention head, e.g. 256 (PaLM: 48 heads x 256 = 12288, not d_model). "
+    "Empty (or 0): d_model / n_heads.",
 )
 def PARAM_COUNT(n_layers, d_model, vocab, context=None, d_ff=None, n_heads=None, n_kv_heads=None,
-                gated_ffn=None, tied_embeddings=None, biases=None):
+                gated_ffn=None, tied_embeddings=None, biases=None, head_dim=None):
     d_ff_arg = ev.number(d_ff, "d_ff", "count", default=LATER)
     n_kv_arg = ev.number(n_kv_heads, "n_kv_heads", "count", default=LATER)
     return ev.evaluate(
@@ -444,6 +447,7 @@ def PARAM_COUNT(n_layers, d_model, vocab, context=None, d_ff=None, n_heads=None,
         gated_ffn=ev.flag(gated_ffn, "gated_ffn", 0.0),
         tied_embeddings=ev.flag(tied_embeddings, "tied_embeddings", 1.0),
         biases=ev.flag(biases, "biases", 1.0),
+        head_dim=ev.number(head_dim, "head_dim", "count", default=0.0),
     )
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..errors import CatalogError, InputError, UnknownNameError
+from .models import Model
 
 # column -> type, for each table; "source" and "date" are required in every row
 _TEXT, _NUMBER, _FLAG = "text", "number", "flag"
@@ -49,6 +50,7 @@ SCHEMAS = {
         "n_layers": _NUMBER, "d_model": _NUMBER, "n_heads": _NUMBER, "n_kv_heads": _NUMBER,
         "head_dim": _NUMBER, "d_ff": _NUMBER, "vocab": _NUMBER, "context": _NUMBER,
         "training_tokens": _NUMBER, "gated_ffn": _FLAG, "tied_embeddings": _FLAG, "biases": _FLAG,
+        "learned_positions": _FLAG,  # absolute position embeddings, context x d_model (GPT-2/3, OPT, BERT)
         # mixture of experts: how many layers route, over how many experts, k of them a token
         "moe_layers": _NUMBER, "n_experts": _NUMBER, "experts_per_token": _NUMBER,
         "n_shared_experts": _NUMBER, "expert_d_ff": _NUMBER,
@@ -333,37 +335,6 @@ def hardware(name):
     if instance is not None:
         return Hardware(instance["name"], table("chips").find(instance["chip"]), instance["chip_count"], instance)
     raise UnknownNameError("hardware", name, {**table("instances").names(), **table("chips").names()}, key=normalize)
-
-
-@dataclass(frozen=True)
-class Model:
-    """A model's published size and shape (a models.csv row with derived quantities)."""
-
-    row: dict
-
-    def __getattr__(self, column):
-        try:
-            return self.row[column]
-        except KeyError:
-            raise AttributeError(column) from None
-
-    @property
-    def params_per_token(self):
-        """Parameters one token passes through: active ones of an MoE, half of an encoder-decoder."""
-        if self.row["architecture"] == "moe-decoder" and self.row["active_params"]:
-            return self.row["active_params"]
-        if self.row["architecture"] == "encoder-decoder":
-            return self.row["params"] / 2
-        return self.row["params"]
-
-    @property
-    def head_dim(self):
-        return self.row["head_dim"] or self.row["d_model"] / self.row["n_heads"]
-
-    @property
-    def kv_dim(self):
-        """KV heads x head dimension: the width of each cached key (and value) vector."""
-        return (self.row["n_kv_heads"] or self.row["n_heads"]) * self.head_dim
 
 
 @functools.lru_cache(maxsize=1024)

@@ -31,6 +31,7 @@ from .flops import (
     transformer_params,
 )
 from .memory import kv_cache_bytes, model_memory_bytes
+from .params import attention_params, ffn_params, mla_attention_params, moe_ffn_params
 from .scaling import chinchilla_loss, compute_optimal_params, compute_optimal_tokens
 from .throughput import decode_tokens_per_s, mfu, prefill_seconds
 
@@ -42,4 +43,6 @@ __all__ = [
     "prefill_seconds", "serving_cost_usd", "train_cost_usd", "training_days", "training_flops",
     "training_flops_per_token", "transformer_params", "unit_hours", "units_for_compute",
     "units_for_memory", "units_needed", "usd_per_1k_tokens_from_words", "words_to_tokens",
+    # parameter counts of transformer blocks (xlcost.core.params)
+    "attention_params", "ffn_params", "mla_attention_params", "moe_ffn_params",
 ]

@@ -10,7 +10,7 @@ Appendix B: 6N + 12LHQT training FLOPs per token), which doubles the term.
 
 import numpy as np
 
-from . import _check
+from . import _check, params
 from ._check import quantity
 
 
@@ -77,10 +77,13 @@ def training_flops(params, tokens):
     )
 
 
+_HEAD_DIM = "IF({head_dim}>0,{head_dim},{d_model}/{n_heads})"
+
+
 @quantity(
-    "{n_layers}*(2*{d_model}^2+2*{d_model}*{d_model}/{n_heads}*{n_kv_heads}"
-    "+IF({biases},2*{d_model}+2*{d_model}/{n_heads}*{n_kv_heads},0)"
-    "+IF({gated_ffn},3,2)*{d_model}*{d_ff}+IF({biases},{d_ff}+IF({gated_ffn},0,{d_model}),0)"
+    "{n_layers}*(2*{d_model}*({n_heads}+{n_kv_heads})*" + _HEAD_DIM
+    + "+IF({biases},({n_heads}+2*{n_kv_heads})*" + _HEAD_DIM + "+{d_model},0)"
+    "+IF({gated_ffn},3,2)*{d_model}*{d_ff}+IF({biases},IF({gated_ffn},2,1)*{d_ff}+{d_model},0)"
     "+IF({biases},4,2)*{d_model})"
     "+{vocab}*{d_model}*IF({tied_embeddings},1,2)+{context}*{d_model}+IF({biases},2,1)*{d_model}"
 )
@@ -95,18 +98,39 @@ def transformer_params(
     gated_ffn=False,
     tied_embeddings=True,
     biases=True,
+    head_dim=0,
 ):
-    """Parameter count of a decoder-only transformer from its shape.
+    """Parameter count of a dense decoder-only transformer from its shape.
 
-    Per layer: Q and O projections d_model x d_model, K and V d_model x (n_kv_heads x
-    head_dim) (grouped-query attention when n_kv_heads < n_heads), a feed-forward of
-    2 (3 if gated, e.g. SwiGLU) matrices d_model x d_ff (default 4 x d_model), and two
-    norms. Embeddings: vocab x d_model, again for an untied output layer, plus
-    context x d_model learned positions (context=0 for rotary/relative positions).
-    ``biases`` adds linear-layer biases and LayerNorm shifts (GPT-style); without them
-    norms are RMSNorm-style (Llama).
-    >>> round(transformer_params(96, 12288, 50257, 2048) / 1e9, 1)   # GPT-3 175B
+    Per layer: attention (``params.attention_params``: Q and output projections
+    d_model x n_heads x head_dim, K and V d_model x n_kv_heads x head_dim, grouped-query
+    when n_kv_heads < n_heads), a feed-forward (``params.ffn_params``: 2 matrices
+    d_model x d_ff, 3 if gated, e.g. SwiGLU; d_ff defaults to 4 x d_model) and two norms.
+    Embeddings: vocab x d_model, again for an untied output layer, plus context x
+    d_model learned positions (context=0 for rotary, ALiBi or relative positions).
+    ``biases`` adds linear-layer biases (Q, K, V and output projections; d_ff + d_model
+    per feed-forward, 2 x d_ff + d_model when gated) and LayerNorm shifts (GPT-style);
+    without them norms are RMSNorm-style (Llama). ``head_dim`` 0 means d_model / n_heads.
+    Mixture-of-experts and latent-attention models: ``xlcost.catalog.Model.counted_params``.
+
+    Parameters
+    ----------
+    n_layers, d_model, vocab : float or array, layers, model width, vocabulary size.
+    context : float or array, learned position embeddings (0: none).
+    d_ff : float or array, feed-forward width (None: 4 x d_model).
+    n_heads, n_kv_heads : float or array, query heads and key/value heads (None: n_heads).
+    gated_ffn, tied_embeddings, biases : bool.
+    head_dim : float or array, width of each attention head (0: d_model / n_heads).
+
+    Returns
+    -------
+    float or ndarray : parameters (a count).
+
+    >>> round(transformer_params(96, 12288, 50257, 2048) / 1e9, 1)   # GPT-3 175B (Table D.1: 174.6B)
     174.6
+    >>> round(transformer_params(118, 18432, 256000, d_ff=73728, n_heads=48, n_kv_heads=1, gated_ffn=True,
+    ...                          biases=False, head_dim=256) / 1e9, 2)   # PaLM 540B (Table 1: 540.35B)
+    540.36
     """
     n_layers = _check.positive("n_layers", n_layers)
     d_model = _check.positive("d_model", d_model)
@@ -114,17 +138,12 @@ def transformer_params(
     context = _check.nonnegative("context", context)
     d_ff = 4.0 * d_model if d_ff is None else _check.positive("d_ff", d_ff)
     n_heads = _check.positive("n_heads", n_heads)
-    n_kv_heads = n_heads if n_kv_heads is None else _check.positive("n_kv_heads", n_kv_heads)
-    if np.any(n_kv_heads > n_heads):
-        raise _check.InputError("n_kv_heads", "must not exceed n_heads", float(np.max(n_kv_heads)))
-    kv_dim = d_model / n_heads * n_kv_heads
-    attention = 2 * d_model * d_model + 2 * d_model * kv_dim
-    ffn = (3 if gated_ffn else 2) * d_model * d_ff
+    n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
+    head_dim = _check.nonnegative("head_dim", head_dim)
+    head_dim = np.where(head_dim > 0, head_dim, d_model / n_heads)
+    attention = params.attention_params.__wrapped__(d_model, n_heads, n_kv_heads, head_dim, biases)
+    ffn = params.ffn_params.__wrapped__(d_model, d_ff, gated_ffn, biases)
     norms = (4 if biases else 2) * d_model  # two norms per layer
-    if biases:
-        attention = attention + 2 * d_model + 2 * kv_dim
-        ffn = ffn + d_ff + (d_model if not gated_ffn else 0)
-    layer = attention + ffn + norms
     embeddings = vocab * d_model * (1 if tied_embeddings else 2) + context * d_model
     final_norm = (2 if biases else 1) * d_model
-    return (n_layers * layer + embeddings + final_norm)
+    return n_layers * (attention + ffn + norms) + embeddings + final_norm

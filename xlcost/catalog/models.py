@@ -1,0 +1,139 @@
+"""A catalog model: its models.csv row, and what follows from its architecture.
+
+The parameter count adds up the core's block quantities (``xlcost.core.params``)
+layer by layer, because mixture-of-experts and latent-attention models have layers
+of two kinds: ``moe_layers`` MoE layers and ``n_layers - moe_layers`` dense ones.
+A dense model's count is exactly ``xlcost.core.transformer_params``.
+"""
+
+from dataclasses import dataclass
+
+from ..errors import InputError
+
+# fields without which a row's parameters cannot be counted from its architecture
+_SHAPE = ("n_layers", "d_model", "n_heads", "vocab")
+_MOE = ("n_experts", "experts_per_token", "expert_d_ff")
+_MLA = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model's published size and shape (a models.csv row with derived quantities).
+
+    Columns read as attributes (``model.n_layers``). ``params`` and ``active_params``
+    are the published figures, or the counted ones where the row has none.
+
+    >>> from xlcost.catalog import model
+    >>> round(model("Mixtral-8x7B").counted_active_params / 1e9, 2)   # Mistral AI: 12.9B active
+    12.88
+    """
+
+    row: dict
+
+    def __getattr__(self, column):
+        try:
+            return self.row[column]
+        except KeyError:
+            raise AttributeError(column) from None
+
+    @property
+    def is_moe(self):
+        """True when some layers route tokens to experts."""
+        return bool(self.row.get("n_experts")) or self.row.get("architecture") == "moe-decoder"
+
+    @property
+    def params(self):
+        """Total parameters: the published figure, else the count from the architecture."""
+        return self.row["params"] if self.row.get("params") else self.counted_params
+
+    @property
+    def active_params(self):
+        """Parameters one token uses: published, else counted (MoE), else all of them (dense)."""
+        if self.row.get("active_params"):
+            return self.row["active_params"]
+        return self.counted_active_params if self.is_moe else self.params
+
+    @property
+    def params_per_token(self):
+        """Parameters one token passes through: active ones of an MoE, half of an encoder-decoder."""
+        if self.is_moe:
+            return self.active_params
+        if self.row["architecture"] == "encoder-decoder":
+            return self.row["params"] / 2
+        return self.row["params"]
+
+    @property
+    def head_dim(self):
+        return self.row["head_dim"] or self.row["d_model"] / self.row["n_heads"]
+
+    @property
+    def kv_dim(self):
+        """KV heads x head dimension: the width of each cached key (and value) vector."""
+        return (self.row["n_kv_heads"] or self.row["n_heads"]) * self.head_dim
+
+    @property
+    def missing_architecture(self):
+        """The fields a parameter count needs that the row lacks (empty: it can be counted)."""
+        need = list(_SHAPE)
+        moe_layers = self.row.get("moe_layers") or 0
+        if self.is_moe:
+            need += ["moe_layers", *_MOE]
+        if not self.is_moe or moe_layers < (self.row.get("n_layers") or 0):
+            need.append("d_ff")
+        if any(self.row.get(f) for f in _MLA):
+            need += list(_MLA)
+        return [f for f in dict.fromkeys(need) if not self.row.get(f)]
+
+    @property
+    def counted_params(self):
+        """Total parameters counted from the architecture (every expert of an MoE)."""
+        return self._count(active=False)
+
+    @property
+    def counted_active_params(self):
+        """Parameters one token uses, counted from the architecture.
+
+        Routed experts count ``experts_per_token`` of ``n_experts``; everything else
+        (attention, dense layers, shared experts, router, norms, both embedding
+        tables) counts in full. Publishers differ on the input embedding: Mistral AI,
+        Meta and Qwen count it, DeepSeek and OpenAI (gpt-oss) leave it out.
+        """
+        return self._count(active=True)
+
+    def _count(self, active):
+        from .. import core
+
+        missing = self.missing_architecture
+        if missing:
+            raise InputError("model", f"{self.row['name']} has no {', '.join(missing)} in the catalog, "
+                             "so its parameters cannot be counted from its architecture")
+        r = self.row
+        gated, biases = bool(r.get("gated_ffn")), bool(r.get("biases"))
+        context = r["context"] if r.get("learned_positions") and r.get("context") else 0
+        n_kv = r.get("n_kv_heads") or r["n_heads"]
+        if not self.is_moe and not r.get("kv_lora_rank"):
+            return core.transformer_params(r["n_layers"], r["d_model"], r["vocab"], context, r["d_ff"], r["n_heads"],
+                                           n_kv, gated, bool(r.get("tied_embeddings")), biases, r.get("head_dim") or 0)
+        if r.get("kv_lora_rank"):
+            attention = core.mla_attention_params(r["d_model"], r["n_heads"], r["kv_lora_rank"], r["qk_rope_head_dim"],
+                                                  r["qk_nope_head_dim"], r["v_head_dim"], r.get("q_lora_rank") or 0)
+        else:
+            attention = core.attention_params(r["d_model"], r["n_heads"], n_kv, self.head_dim, biases)
+        moe_layers = r.get("moe_layers") or 0
+        dense_layers = r["n_layers"] - moe_layers
+        total = r["n_layers"] * (attention + (4 if biases else 2) * r["d_model"])
+        if dense_layers > 0:
+            total += dense_layers * core.ffn_params(r["d_model"], r["d_ff"], gated, biases)
+        if moe_layers > 0:
+            total += moe_layers * core.moe_ffn_params(r["d_model"], r["expert_d_ff"], r["n_experts"],
+                                                      r["experts_per_token"], r.get("n_shared_experts") or 0,
+                                                      gated, biases, active)
+        embeddings = r["vocab"] * r["d_model"] * (1 if r.get("tied_embeddings") else 2) + context * r["d_model"]
+        return total + embeddings + (2 if biases else 1) * r["d_model"]
+
+    @property
+    def kv_elements_per_token(self):
+        """Numbers cached per token per layer: 2 x KV heads x head_dim, or MLA's latent plus rotary key."""
+        if self.row.get("kv_lora_rank"):
+            return self.row["kv_lora_rank"] + (self.row.get("qk_rope_head_dim") or 0)
+        return 2 * self.kv_dim
