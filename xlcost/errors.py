@@ -58,3 +58,30 @@ class CatalogError(XlcostError):
     def __init__(self, where, row, column, reason):
         self.where, self.row, self.column, self.reason = where, row, column, reason
         super().__init__(f"{where}, row {row}, column {column!r}: {reason}")
+
+
+class FitError(InputError):
+    """A model (or its batch's KV cache) does not fit in the replica's memory.
+
+    The numbers are kept so a caller that knows the hardware's name can say it:
+    ``describe("A100-40GB")``.
+
+    >>> str(FitError("weights", 140e9, 1, 40e9, 0.1))
+    'needs 140 GB of weights; 1 x 40 GB holds 40 GB'
+    """
+
+    def __init__(self, what, needed_bytes, n_units, memory_bytes, reserve, hardware=None, argument="n_units"):
+        self.what, self.needed_bytes, self.n_units = what, needed_bytes, n_units
+        self.memory_bytes, self.reserve = memory_bytes, reserve
+        unit = hardware or f"{memory_bytes / 1e9:.3g} GB"
+        total = n_units * memory_bytes
+        message = f"needs {needed_bytes / 1e9:.3g} GB of {what}; {n_units:g} x {unit} holds {total / 1e9:.3g} GB"
+        if what != "weights":
+            message += f", {reserve:.0%} of what the weights leave kept for activations"
+        XlcostError.__init__(self, message)
+        self.argument, self.problem, self.value = argument, message, None
+
+    def describe(self, hardware):
+        """The same error naming the hardware unit."""
+        return FitError(self.what, self.needed_bytes, self.n_units, self.memory_bytes, self.reserve, hardware,
+                        self.argument)
