@@ -312,20 +312,20 @@ def _composed(pattern, **parts):
     return _fill(pattern, activation_bytes=repr(ACTIVATION_BYTES), **parts)
 
 
-_PREFILL_EXCEL = _composed(
+_PREFILL_EXCEL = "(" + _composed(
     _FORWARD_EXCEL,
     tokens="{batch}*{input_tokens}",
     attended_per_token=_fill(attended_token_layers.excel, context="{input_tokens}/2"),
     kv_bytes_moved="{batch}*" + _fill(kv_bytes_per_sequence.excel, context="{input_tokens}"),
     weight_bytes_read=_fill(weight_bytes_read.excel, tokens="{batch}*{input_tokens}"),
-)
-_DECODE_EXCEL = _composed(
+) + ")"
+_DECODE_EXCEL = "(" + _composed(
     _FORWARD_EXCEL,
     tokens="{batch}",
     attended_per_token=attended_token_layers.excel,
     kv_bytes_moved="{batch}*" + kv_bytes_per_sequence.excel,
     weight_bytes_read=_fill(weight_bytes_read.excel, tokens="{batch}"),
-)
+) + ")"
 
 
 @quantity(_PREFILL_EXCEL)
@@ -387,8 +387,8 @@ def _fit_error(what, needed, where, r, argument="n_units"):
                     _first(r["memory_reserve"], where), argument=argument)
 
 
-@quantity("INT(({n_units}*{memory_bytes}-(" + weight_bytes.excel + "))*(1-{memory_reserve})/"
-          + kv_bytes_per_sequence.excel + ")")
+@quantity("INT(({n_units}*{memory_bytes}-(" + weight_bytes.excel + "))*(1-{memory_reserve})/("
+          + kv_bytes_per_sequence.excel + "))")
 def max_batch(context, **replica):
     """Sequences of ``context`` tokens whose KV cache fits beside the weights (a whole number).
 
@@ -572,9 +572,10 @@ def chips_for_load(requests_per_s, input_tokens, output_tokens, ttft_s=None, tpo
     For each tensor-parallel size in :data:`UNIT_COUNTS` that holds the model, and
     each batch that fits, a replica serves batch / (prefill of the batch +
     (output_tokens - 1) decode steps) requests per second. Under continuous batching
-    every decode step also prefills the ~batch / output_tokens prompts that join it,
-    so a request waits one such mixed step for its first token (``ttft_s``) and per
-    later token (``tpot_s``). The answer is the fewest chips over the sizes and
+    every decode step also does the compute of the ~batch / output_tokens prompts
+    that join it: a request's first token waits one step plus its own prompt's compute
+    (``ttft_s``), and every later token one step plus the joining prompts' share
+    (``tpot_s``). The answer is the fewest chips over the sizes and
     batches that meet both targets (None: no target). Queueing delay is not modelled:
     the load is assumed steady. No closed form (a search), so no Excel rendering.
     ``replica`` is as for :func:`output_tokens_per_s` without ``n_units``.
@@ -605,7 +606,7 @@ def _chips_for_load_one(requests_per_s, input_tokens, output_tokens, ttft_s, tpo
     output_tokens = float(_check.positive("output_tokens", output_tokens))
     ttft_s = np.inf if ttft_s is None else float(_check.positive("ttft_s", ttft_s))
     tpot_s = np.inf if tpot_s is None else float(_check.positive("tpot_s", tpot_s))
-    best, fastest, last_fit_error = None, (np.inf, np.inf, 0), None
+    best, fastest, last_fit_error = None, (np.inf, np.inf, 0), None  # fastest: (ttft, tpot, n_units) at batch 1
     for n_units in UNIT_COUNTS:
         r = _replica({**replica, "n_units": n_units})
         try:
@@ -616,10 +617,12 @@ def _chips_for_load_one(requests_per_s, input_tokens, output_tokens, ttft_s, tpo
         batch = np.unique(np.round(np.geomspace(1.0, most, int(min(most, 2048)))))
         prefill_s = prefill_seconds(batch, input_tokens, **r)
         step_s = decode_step_seconds(batch, input_tokens + output_tokens / 2.0, **r)
-        mixed_step_s = step_s + prefill_seconds(np.maximum(batch / output_tokens, 1.0), input_tokens, **r)
+        prompt_s = _prompt_compute_seconds(input_tokens, r)
+        ttft = step_s + np.maximum(batch / output_tokens, 1.0) * prompt_s  # its own prompt, and others joining
+        tpot = step_s + batch / output_tokens * prompt_s
         rate = batch / (prefill_s + (output_tokens - 1.0) * step_s)
-        ok = (mixed_step_s <= ttft_s) & (mixed_step_s <= tpot_s)
-        fastest = min(fastest, (float(mixed_step_s[0]), n_units, 0))
+        ok = (ttft <= ttft_s) & (tpot <= tpot_s)
+        fastest = min(fastest, (float(ttft[0]), float(tpot[0]), n_units))
         if ok.any():
             chips = n_units * np.ceil(requests_per_s / rate[ok].max())
             if best is None or chips < best:
@@ -628,6 +631,14 @@ def _chips_for_load_one(requests_per_s, input_tokens, output_tokens, ttft_s, tpo
         return best
     if fastest[0] == np.inf:
         raise last_fit_error
-    target = "ttft_s" if fastest[0] > ttft_s else "tpot_s"
-    raise _check.InputError(target, f"cannot be met: the fastest step, at batch 1 on {fastest[1]} chips, "
-                                    f"takes {fastest[0]:.3g} s", ttft_s if target == "ttft_s" else tpot_s)
+    ttft, tpot, n_units = fastest
+    if ttft > ttft_s:
+        raise _check.InputError("ttft_s", f"cannot be met: at best (batch 1, {n_units} chips) {ttft:.3g} s", ttft_s)
+    raise _check.InputError("tpot_s", f"cannot be met: at best (batch 1, {n_units} chips) {tpot:.3g} s", tpot_s)
+
+
+def _prompt_compute_seconds(input_tokens, r):
+    """Seconds of compute one prompt adds to a decode step it joins (continuous batching)."""
+    attended = attended_token_layers(input_tokens / 2.0, r["n_layers"], r["window"], r["window_layers"])
+    flops = input_tokens * (r["linear_flops_per_token"] + attended * r["attention_flops_per_attended"])
+    return flops / (r["n_units"] * r["peak_flops_per_s"] * r["compute_efficiency"])

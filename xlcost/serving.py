@@ -1,0 +1,195 @@
+"""Serving by name: a catalog model on a catalog chip or instance, through ``xlcost.core.serving``.
+
+This module is the one place that says which model and hardware fields the serving
+quantities take (the Excel functions and ``xlcost calc`` call it):
+
+- weights: *all* parameters (an MoE holds every expert), split into shared weights and
+  routed experts from ``moe_layers x n_experts x (3 if gated_ffn else 2) x d_model x
+  expert_d_ff``; bytes per weight by precision (:data:`PRECISIONS`);
+- compute: the *active* parameters (``active_params``, else shared + k experts per MoE
+  layer) less the input embedding (a lookup, not a matrix product) unless tied;
+- KV cache: ``n_kv_heads x head_dim`` per layer (GQA/MHA), or ``kv_lora_rank +
+  qk_rope_head_dim`` (MLA); ``sliding_window`` caps ``sliding_window_layers`` layers
+  (all layers when that is empty); 8-bit when the weights are fp8 or fp4, else 16-bit;
+- attention FLOPs: ``2 x n_heads x (qk head dim + v head dim)`` per cached token and layer;
+- hardware: one chip's dense peak at the precision, memory, bandwidth and scale-up
+  interconnect (one direction); an instance means its chip, ``chip_count`` of them by
+  default, at its on-demand price shared per chip.
+
+>>> round(kv_cache_per_token("Llama-2-70B"))
+327680
+"""
+
+from . import catalog
+from .core import serving as core
+from .errors import FitError, InputError
+
+# precision -> (bytes per weight, bytes per KV value, the chip's peak column to compute at)
+PRECISIONS = {
+    "bf16": (2.0, 2.0, "bf16"),
+    "fp16": (2.0, 2.0, "fp16"),
+    "fp8": (1.0, 1.0, "fp8"),
+    "int8": (1.0, 2.0, "int8"),  # W8A8 (SmoothQuant-style): int8 math, 16-bit KV
+    "fp4": (core.FP4_BYTES_PER_PARAM, 1.0, "fp4"),
+    "int4": (core.INT4_BYTES_PER_PARAM, 2.0, "bf16"),  # W4A16 (AWQ/GPTQ): 16-bit math
+}
+DEFAULT_PRECISION = "bf16"
+DEFAULT_INPUT_TOKENS = 1000.0
+DEFAULT_OUTPUT_TOKENS = 1000.0
+
+
+def precision(name):
+    """(bytes per weight, bytes per KV value, peak column) for a precision name."""
+    key = str(name).strip().lower()
+    if key not in PRECISIONS:
+        raise InputError("precision", f"must be one of {', '.join(PRECISIONS)}", name)
+    return PRECISIONS[key]
+
+
+def _field(model, column, default=None):
+    value = model.row.get(column)
+    return default if value is None else value
+
+
+def _needed(model, column):
+    value = model.row.get(column)
+    if value is None:
+        raise InputError("model", f"{model.name} has no {column} in the catalog; the serving model needs its architecture")
+    return value
+
+
+def model_arguments(name, precision_name=DEFAULT_PRECISION):
+    """The model half of the serving core's arguments (``core.MODEL_ARGUMENTS``) for a catalog model."""
+    model = catalog.model(name)
+    weight_bytes, kv_bytes, _ = precision(precision_name)
+    n_layers = _needed(model, "n_layers")
+    d_model = _needed(model, "d_model")
+    n_heads = _needed(model, "n_heads")
+    params = _needed(model, "params")
+    head_dim = _field(model, "head_dim", d_model / n_heads)
+    n_experts = _field(model, "n_experts")
+    if n_experts:
+        moe_layers = _field(model, "moe_layers", n_layers)
+        per_expert = (3 if _field(model, "gated_ffn", False) else 2) * d_model * _needed(model, "expert_d_ff")
+        k = _needed(model, "experts_per_token")
+        shared = params - moe_layers * n_experts * per_expert
+        if shared <= 0:
+            raise InputError("model", f"{model.name}: its experts ({moe_layers * n_experts * per_expert:.3g} "
+                                      f"parameters) exceed its params ({params:.3g}) in the catalog")
+        active = _field(model, "active_params", shared + moe_layers * k * per_expert)
+    else:
+        moe_layers, per_expert, k, n_experts, shared, active = 0.0, 0.0, 1.0, 1.0, params, params
+    vocab = _field(model, "vocab", 0)
+    lookup = 0.0 if _field(model, "tied_embeddings", False) else vocab * d_model
+    latent = (_field(model, "kv_lora_rank", 0) or 0) + (_field(model, "qk_rope_head_dim", 0) or 0)
+    if _field(model, "kv_lora_rank"):
+        qk = _field(model, "qk_nope_head_dim", 0) + _field(model, "qk_rope_head_dim", 0)
+        attention_width = n_heads * (qk + _field(model, "v_head_dim", head_dim))
+        kv_dim = 0.0
+    else:
+        latent = 0.0
+        attention_width = n_heads * 2 * head_dim
+        kv_dim = _field(model, "n_kv_heads", n_heads) * head_dim
+    window = _field(model, "sliding_window", 0) or 0
+    window_layers = _field(model, "sliding_window_layers", n_layers if window else 0) or 0
+    return {
+        "n_layers": n_layers, "d_model": d_model,
+        "shared_weight_bytes": shared * weight_bytes, "expert_weight_bytes": per_expert * weight_bytes,
+        "moe_layers": moe_layers, "n_experts": n_experts, "experts_per_token": k,
+        "linear_flops_per_token": 2.0 * (active - lookup), "attention_flops_per_attended": 2.0 * attention_width,
+        "kv_bytes_per_token": core.kv_bytes_per_token(n_layers, kv_dim, kv_bytes, latent),
+        "window": window, "window_layers": window_layers,
+    }
+
+
+def hardware_arguments(name, n_units=None, precision_name=DEFAULT_PRECISION):
+    """The hardware half (``core.HARDWARE_ARGUMENTS``): one chip's figures and the replica's chip count."""
+    unit = catalog.hardware(name)
+    chip = catalog.hardware(unit.chip["name"])
+    return {
+        "n_units": unit.chips if n_units is None else n_units,
+        "peak_flops_per_s": chip.peak(precision(precision_name)[2]),
+        "memory_bytes": chip.memory_bytes,
+        "memory_bandwidth_bytes_per_s": chip.memory_bandwidth_bytes_per_s,
+        "interconnect_bytes_per_s": chip.interconnect_bytes_per_s,
+    }
+
+
+def price_per_chip_hour(name):
+    """On-demand USD per chip-hour of a catalog instance (its price / its chip count)."""
+    unit = catalog.hardware(name)
+    return unit.price_usd_per_hour() / unit.chips
+
+
+def replica(model, hardware, n_units=None, precision_name=DEFAULT_PRECISION, **efficiency):
+    """Every argument of the serving core for ``model`` on ``n_units`` x ``hardware``."""
+    return {**model_arguments(model, precision_name), **hardware_arguments(hardware, n_units, precision_name),
+            **efficiency}
+
+
+def named(call, hardware):
+    """Run ``call()``; a FitError comes back naming ``hardware``."""
+    try:
+        return call()
+    except FitError as error:
+        raise error.describe(catalog.hardware(hardware).chip["name"]) from None
+
+
+def kv_cache_per_token(model, precision_name=DEFAULT_PRECISION):
+    """Bytes of KV cache per token of a catalog model (full attention; windowed layers stop growing)."""
+    return model_arguments(model, precision_name)["kv_bytes_per_token"]
+
+
+def serve_throughput(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
+                     output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=None, **efficiency):
+    """Output tokens/s of one replica (see ``core.output_tokens_per_s``).
+
+    >>> serve_throughput("Llama-2-70B", "A100-40GB", 1)
+    Traceback (most recent call last):
+    ...
+    xlcost.errors.FitError: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB
+    """
+    r = replica(model, hardware, n_units, precision_name, **efficiency)
+    return named(lambda: core.output_tokens_per_s(input_tokens, output_tokens, batch, **r), hardware)
+
+
+LATENCIES = {"ttft": core.ttft_seconds, "tpot": core.tpot_seconds, "request": core.request_seconds}
+COSTS = {"input": core.input_usd_per_million, "output": core.output_usd_per_million, "request": core.request_usd}
+
+
+def serve_latency(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
+                  output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=1, which="ttft",
+                  **efficiency):
+    """Seconds: "ttft", "tpot" or "request" (see ``core.ttft_seconds`` and its neighbours)."""
+    if which not in LATENCIES:
+        raise InputError("which", 'must be "ttft", "tpot" or "request"', which)
+    r = replica(model, hardware, n_units, precision_name, **efficiency)
+    return named(lambda: LATENCIES[which](input_tokens, output_tokens, batch, **r), hardware)
+
+
+def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
+               output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=None, per="output",
+               **efficiency):
+    """USD per 1M "output" or "input" tokens, or per "request"; ``price_per_hour`` per chip."""
+    if per not in COSTS:
+        raise InputError("per", 'must be "output", "input" or "request"', per)
+    price = price_per_chip_hour(hardware) if price_per_hour is None else price_per_hour
+    r = replica(model, hardware, n_units, precision_name, **efficiency)
+    return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, **r), hardware)
+
+
+def max_batch(model, hardware, n_units=None, context=DEFAULT_INPUT_TOKENS + DEFAULT_OUTPUT_TOKENS,
+              precision_name=DEFAULT_PRECISION, **efficiency):
+    """Sequences of ``context`` tokens that fit beside the weights."""
+    r = replica(model, hardware, n_units, precision_name, **efficiency)
+    return named(lambda: core.max_batch(context, **r), hardware)
+
+
+def gpus_for_load(model, hardware, requests_per_s, input_tokens=DEFAULT_INPUT_TOKENS,
+                  output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, ttft_s=None, tpot_s=None,
+                  **efficiency):
+    """Whole chips a load needs under latency targets (see ``core.chips_for_load``)."""
+    r = replica(model, hardware, 1, precision_name, **efficiency)
+    del r["n_units"]
+    return named(lambda: core.chips_for_load(requests_per_s, input_tokens, output_tokens, ttft_s, tpot_s, **r),
+                 hardware)
