@@ -60,44 +60,37 @@ def _needed(model, column):
 
 def model_arguments(name, precision_name=DEFAULT_PRECISION):
     """The model half of the serving core's arguments (``core.MODEL_ARGUMENTS``) for a catalog model."""
+    from .core.params import ffn_params
+
     model = catalog.model(name)
     weight_bytes, kv_bytes, _ = precision(precision_name)
-    n_layers = _needed(model, "n_layers")
-    d_model = _needed(model, "d_model")
-    n_heads = _needed(model, "n_heads")
-    params = _needed(model, "params")
-    head_dim = _field(model, "head_dim", d_model / n_heads)
-    n_experts = _field(model, "n_experts")
-    if n_experts:
-        moe_layers = _field(model, "moe_layers", n_layers)
-        per_expert = (3 if _field(model, "gated_ffn", False) else 2) * d_model * _needed(model, "expert_d_ff")
-        k = _needed(model, "experts_per_token")
+    n_layers, d_model, n_heads = (_needed(model, c) for c in ("n_layers", "d_model", "n_heads"))
+    params, active = model.params, model.active_params
+    if model.is_moe:
+        moe_layers = _needed(model, "moe_layers")
+        n_experts, k = _needed(model, "n_experts"), _needed(model, "experts_per_token")
+        per_expert = ffn_params(d_model, _needed(model, "expert_d_ff"), bool(_field(model, "gated_ffn", False)),
+                                bool(_field(model, "biases", False)))
         shared = params - moe_layers * n_experts * per_expert
         if shared <= 0:
             raise InputError("model", f"{model.name}: its experts ({moe_layers * n_experts * per_expert:.3g} "
                                       f"parameters) exceed its params ({params:.3g}) in the catalog")
-        active = _field(model, "active_params", shared + moe_layers * k * per_expert)
     else:
-        moe_layers, per_expert, k, n_experts, shared, active = 0.0, 0.0, 1.0, 1.0, params, params
-    vocab = _field(model, "vocab", 0)
-    lookup = 0.0 if _field(model, "tied_embeddings", False) else vocab * d_model
-    latent = (_field(model, "kv_lora_rank", 0) or 0) + (_field(model, "qk_rope_head_dim", 0) or 0)
-    if _field(model, "kv_lora_rank"):
-        qk = _field(model, "qk_nope_head_dim", 0) + _field(model, "qk_rope_head_dim", 0)
-        attention_width = n_heads * (qk + _field(model, "v_head_dim", head_dim))
-        kv_dim = 0.0
+        moe_layers, per_expert, k, n_experts, shared = 0.0, 0.0, 1.0, 1.0, params
+    lookup = 0.0 if _field(model, "tied_embeddings", False) else _field(model, "vocab", 0) * d_model
+    if _field(model, "kv_lora_rank"):  # multi-head latent attention
+        qk = _needed(model, "qk_nope_head_dim") + _needed(model, "qk_rope_head_dim")
+        attention_width = n_heads * (qk + _needed(model, "v_head_dim"))
     else:
-        latent = 0.0
-        attention_width = n_heads * 2 * head_dim
-        kv_dim = _field(model, "n_kv_heads", n_heads) * head_dim
-    window = _field(model, "sliding_window", 0) or 0
-    window_layers = _field(model, "sliding_window_layers", n_layers if window else 0) or 0
+        attention_width = n_heads * 2 * model.head_dim
+    window = _field(model, "sliding_window", 0)
+    window_layers = _field(model, "sliding_window_layers", n_layers if window else 0)
     return {
         "n_layers": n_layers, "d_model": d_model,
         "shared_weight_bytes": shared * weight_bytes, "expert_weight_bytes": per_expert * weight_bytes,
         "moe_layers": moe_layers, "n_experts": n_experts, "experts_per_token": k,
         "linear_flops_per_token": 2.0 * (active - lookup), "attention_flops_per_attended": 2.0 * attention_width,
-        "kv_bytes_per_token": core.kv_bytes_per_token(n_layers, kv_dim, kv_bytes, latent),
+        "kv_bytes_per_token": n_layers * model.kv_elements_per_token * kv_bytes,
         "window": window, "window_layers": window_layers,
     }
 
