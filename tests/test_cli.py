@@ -120,7 +120,7 @@ def test_model_fills_the_shape(capsys):
         (["calc", "train_cost_usd", "--params=-175B", *T5_GPT3[2:]],
          "xlcost: params must be a finite number > 0, got -175000000000.0\n"),
         (["calc", "train_cost_usd", "--params", "175B"],
-         "xlcost: --tokens is required (or give --hardware / --model)\n"),
+         "xlcost: --tokens is required (or give --model)\n"),
         (["calc", "train_cost_usd", "--params", "175 parsecs", *T5_GPT3[2:]],
          "xlcost: params has an unknown unit 'parsecs', got '175 parsecs'\n"),
         (["calc", "train_cost_usd", "--params", "1,5", *T5_GPT3[2:]],

@@ -110,18 +110,25 @@ def test_chinchilla_loss_decreases_in_params_and_tokens(n, d, k):
     assert loss > 1.69  # never below the irreducible loss E
 
 
-@given(positive(1e18, 1e28), positive(1.01, 100))
-def test_compute_optimal_split_spends_the_budget_and_minimises_loss(flops, k):
-    n = xlcost.compute_optimal_params(flops)
-    d = xlcost.compute_optimal_tokens(flops)
+@pytest.mark.parametrize("fit", ["approach3", "besiroglu"])
+@given(flops=positive(1e18, 1e28), k=positive(1.01, 100))
+def test_compute_optimal_split_minimises_its_fits_loss(fit, flops, k):
+    # for the parametric fits the compute-optimal split is the argmin of the loss (eq. 4)
+    n = xlcost.compute_optimal_params(flops, method=fit)
+    d = xlcost.compute_optimal_tokens(flops, method=fit)
+    best = xlcost.chinchilla_loss(n, d, fit=fit)
+    assert xlcost.chinchilla_loss(n * k, d / k, fit=fit) > best
+    assert xlcost.chinchilla_loss(n / k, d * k, fit=fit) > best
+
+
+@pytest.mark.parametrize("method", ["approach1", "approach2", "approach3", "besiroglu"])
+@given(flops=positive(1e18, 1e28), k=positive(1.01, 100))
+def test_compute_optimal_split_spends_the_budget_and_grows_with_it(method, flops, k):
+    n = xlcost.compute_optimal_params(flops, method=method)
+    d = xlcost.compute_optimal_tokens(flops, method=method)
     assert xlcost.training_flops(n, d) == pytest.approx(flops, rel=1e-9)
-    # any other split of the same budget has a higher loss
-    best = xlcost.chinchilla_loss(n, d)
-    assert xlcost.chinchilla_loss(n * k, d / k) > best
-    assert xlcost.chinchilla_loss(n / k, d * k) > best
-    # and a larger budget buys a larger model and more tokens
-    assert xlcost.compute_optimal_params(k * flops) > n
-    assert xlcost.compute_optimal_tokens(k * flops) > d
+    assert xlcost.compute_optimal_params(k * flops, method=method) > n
+    assert xlcost.compute_optimal_tokens(k * flops, method=method) > d
 
 
 @given(params, positive(1, 4096), positive(1.01, 16), peaks, positive(1e11, 1e13))

@@ -1,5 +1,11 @@
 """Command line: ``xlcost calc <quantity> ...``, ``xlcost catalog [table]``, ``xlcost build``.
 
+Every core quantity is a ``calc`` subcommand. Its options are its arguments, read with
+their units ("175B", "80GB", "21.3%"); ``--model`` and ``--hardware`` fill the arguments
+the quantity's declaration (``xlcost.core.inputs``) says they may, and an omitted
+argument takes the same default as the Excel function. Errors print ``xlcost: ...`` and
+exit with status 2.
+
 >>> main(["calc", "train_cost_usd", "--params", "175B", "--tokens", "300B",
 ...       "--peak-flops-per-s", "275T", "--utilization", "46.2%", "--price-usd-per-hour", "2.03"])
 train_cost_usd = 1,398,072 USD
@@ -9,34 +15,15 @@ train_cost_usd = 1,398,072 USD
 import argparse
 import inspect
 import json
+import re
 import sys
 
-from . import core
+from . import __version__, core
+from .core.inputs import ARGUMENTS, CHOICES, HARDWARE_FIELDS, MODEL_FIELDS
 from .errors import XlcostError
-from .units import parse_quantity
+from .units import NUMBER_START, parse_quantity
 
-# what a catalog entry supplies, by argument name
-_FROM_HARDWARE = {
-    "peak_flops_per_s": lambda h: h.peak_flops_per_s,
-    "memory_bytes": lambda h: h.memory_bytes,
-    "memory_bandwidth_bytes_per_s": lambda h: h.memory_bandwidth_bytes_per_s,
-}
-_FROM_MODEL = {
-    "params": lambda m: m.params_per_token,
-    "memory_params": lambda m: m.params,
-    "tokens": lambda m: m.training_tokens,
-    "n_layers": lambda m: m.n_layers,
-    "d_model": lambda m: m.d_model,
-    "d_attn": lambda m: m.n_heads * m.head_dim,
-    "kv_dim": lambda m: m.kv_dim,
-    "vocab": lambda m: m.vocab,
-    "context": lambda m: m.context,
-    "d_ff": lambda m: m.d_ff,
-    "n_heads": lambda m: m.n_heads,
-    "n_kv_heads": lambda m: m.n_kv_heads,
-}
 _UNITS = (("_usd", "USD"), ("_bytes", "bytes"), ("_flops", "FLOPs"), ("_per_s", "per second"), ("_days", "days"))
-_FLAGS = {"gated_ffn", "tied_embeddings", "biases"}
 
 
 def _describe(value, quantity):
@@ -50,54 +37,115 @@ def _describe(value, quantity):
     return f"{quantity} = {text} {unit}".rstrip()
 
 
+def _plain(doc):
+    """A docstring as help text: no doctest examples, no reST markup."""
+    text = (doc or "").split(">>>")[0]
+    text = re.sub(r":\w+:`([^`]*)`", r"\1", text)
+    return text.replace("``", "").strip()
+
+
+def _option_help(function, parameter):
+    name = parameter.name
+    argument = ARGUMENTS[name]
+    needs = function.needs
+    parts = [argument.unit]
+    if name in needs.defaults:
+        parts.append(f"default {needs.defaults[name]:g}")
+    elif parameter.default is not inspect.Parameter.empty and argument.dimension != "choice":
+        default = parameter.default
+        parts.append(f"default {default:g}" if isinstance(default, (int, float)) and not isinstance(default, bool)
+                     else f"default {default}")
+    else:
+        parts.append("required")
+    if name in needs.model:
+        parts.append(f"--model gives its {MODEL_FIELDS[needs.model[name]]}")
+    if name in needs.hardware:
+        parts.append(f"--hardware gives its {HARDWARE_FIELDS[needs.hardware[name]]}")
+    if argument.dimension == "choice":
+        described = "; ".join(f"{option}: {meaning}" for option, meaning in CHOICES[name].items())
+        parts.append(f"default {parameter.default}. {described}")
+    return "; ".join(parts).replace("%", "%%")
+
+
 def _calc_parser(subparsers):
-    calc = subparsers.add_parser("calc", help="compute one quantity")
+    calc = subparsers.add_parser("calc", help="compute one quantity", description="Compute one quantity.")
     quantities = calc.add_subparsers(dest="quantity", required=True, metavar="QUANTITY")
     for name in core.__all__:
         function = getattr(core, name)
-        summary = (function.__doc__ or "").strip().splitlines()[0]
-        sub = quantities.add_parser(name, help=summary, description=function.__doc__)
-        sub.add_argument("--hardware", help="chip or instance name supplying peak, memory, bandwidth, price")
-        sub.add_argument("--model", help="model name supplying params, tokens and shape")
-        sub.add_argument(
-            "--price-term", choices=["on_demand", "1yr", "3yr"], default="on_demand",
-            help="which catalog price --hardware supplies (default on_demand; the article uses 1yr)",
+        text = _plain(function.__doc__)
+        sub = quantities.add_parser(
+            name, help=text.splitlines()[0] if text else "", description=text.replace("%", "%%"),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        if function.needs.hardware:
+            sub.add_argument("--hardware", help="chip or instance name (or a number: peak FLOP/s of one unit) "
+                             "filling the hardware arguments named below")
+            sub.add_argument(
+                "--price-term", choices=["on_demand", "1yr", "3yr"], default="on_demand",
+                help="which catalog price --hardware supplies (default on_demand; the article uses 1yr)",
+            )
+        if function.needs.model:
+            sub.add_argument("--model", help="catalog model filling the model arguments named below")
         sub.add_argument("--json", action="store_true", help="print JSON")
         for parameter in inspect.signature(function).parameters.values():
             option = "--" + parameter.name.replace("_", "-")
-            if parameter.name in _FLAGS:
-                sub.add_argument(option, action=argparse.BooleanOptionalAction, default=parameter.default)
+            kind = ARGUMENTS[parameter.name].dimension
+            help_text = _option_help(function, parameter)
+            if kind == "flag":
+                sub.add_argument(option, dest=parameter.name, action=argparse.BooleanOptionalAction,
+                                 default=None, help=help_text)
+            elif kind == "choice":
+                sub.add_argument(option, dest=parameter.name, choices=list(CHOICES[parameter.name]),
+                                 default=None, help=help_text)
             else:
-                default = None if parameter.default is inspect.Parameter.empty else parameter.default
-                sub.add_argument(option, dest=parameter.name, default=default, help=f"default {default}")
+                sub.add_argument(option, dest=parameter.name, default=None, metavar="VALUE", help=help_text)
+
+
+def _hardware(text):
+    """A catalog hardware unit, or a number written as text: the peak FLOP/s of one unit (as in Excel)."""
+    from . import catalog
+
+    stripped = text.strip()
+    if stripped[:1] in NUMBER_START:
+        return parse_quantity(stripped, "hardware", "flop/s")
+    return catalog.hardware(stripped)
 
 
 def _run_calc(args):
-    from . import catalog
+    from . import catalog, fill
 
     function = getattr(core, args.quantity)
-    hardware = catalog.hardware(args.hardware) if args.hardware else None
-    model = catalog.model(args.model) if args.model else None
+    hardware = _hardware(args.hardware) if getattr(args, "hardware", None) else None
+    model = catalog.model(args.model) if getattr(args, "model", None) else None
+    given = {name for name in inspect.signature(function).parameters if getattr(args, name) is not None}
+    filled = fill.from_catalog(function, model, hardware, getattr(args, "price_term", "on_demand"), skip=given)
     values = {}
-    for name in inspect.signature(function).parameters:
+    for name, parameter in inspect.signature(function).parameters.items():
         value = getattr(args, name)
-        if value is None and hardware is not None and name in _FROM_HARDWARE:
-            value = _FROM_HARDWARE[name](hardware)
-        if value is None and hardware is not None and name == "price_usd_per_hour":
-            value = hardware.price_usd_per_hour(args.price_term)
-        if value is None and model is not None and name in _FROM_MODEL:
-            value = _FROM_MODEL[name](model)
-        if isinstance(value, str):
-            value = parse_quantity(value, name)
-        if value is None and inspect.signature(function).parameters[name].default is inspect.Parameter.empty:
-            raise XlcostError(f"--{name.replace('_', '-')} is required (or give --hardware / --model)")
+        dimension = ARGUMENTS[name].dimension
+        if isinstance(value, str) and dimension != "choice":
+            value = parse_quantity(value, name, dimension)
+        elif value is None and name in filled:
+            value = filled[name]
+        elif value is None and name in function.needs.defaults:
+            value = function.needs.defaults[name]
+        elif value is None and parameter.default is not inspect.Parameter.empty:
+            value = parameter.default
+        elif value is None:
+            raise XlcostError(_missing(function, name))
         values[name] = value
     result = function(**values)
     if args.json:
         print(json.dumps({"quantity": args.quantity, "value": result, "inputs": values}))
     else:
         print(_describe(result, args.quantity))
+
+
+def _missing(function, name):
+    sources = [flag for flag, fields in (("--model", function.needs.model), ("--hardware", function.needs.hardware))
+               if name in fields]
+    hint = f" (or give {' / '.join(sources)})" if sources else ""
+    return f"--{name.replace('_', '-')} is required{hint}"
 
 
 def _run_catalog(args):
@@ -122,7 +170,8 @@ def _run_build(args):
 
 def main(argv=None):
     """Entry point of the ``xlcost`` command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="xlcost", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="xlcost", description=__doc__.splitlines()[0].replace("``", ""))
+    parser.add_argument("--version", action="version", version=f"xlcost {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _calc_parser(subparsers)
     listing = subparsers.add_parser("catalog", help="list catalog rows with their sources")
@@ -136,6 +185,10 @@ def main(argv=None):
         {"calc": _run_calc, "catalog": _run_catalog, "build": _run_build}[args.command](args)
     except XlcostError as error:
         print(f"xlcost: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a missing overrides file, --out naming a file, a full disk ...
+        where = f": {error.filename}" if error.filename else ""
+        print(f"xlcost: {error.strerror or error}{where}", file=sys.stderr)
         return 2
     return 0
 

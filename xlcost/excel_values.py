@@ -20,15 +20,18 @@ wants.
 
 import datetime as dt
 import functools
+import inspect
 import math
 import numbers
 
 import numpy as np
 
 from . import catalog
+from .fill import hardware_value, model_value
 from . import errors as _errors
 from .errors import InputError, UnitError, XlcostError
-from .units import parse_quantity
+from .core.inputs import ARGUMENTS
+from .units import NUMBER_START, parse_quantity
 
 VALUE, NUM, NA = "#VALUE!", "#NUM!", "#N/A"
 EXCEL_ERRORS = frozenset(
@@ -40,7 +43,6 @@ EXCEL_ERRORS = frozenset(
 )
 REQUIRED = object()  # no default: an empty cell is an error
 LATER = object()  # the default depends on another argument: empties are marked in Arg.empty
-_NUMBER_START = frozenset("0123456789+-.$")
 
 
 class CellError(Exception):
@@ -187,7 +189,7 @@ def cell_number(cell, name, expect=None, lookup=None):
         text = _text(cell, name)
         if text is None:
             return None
-        if lookup is not None and text[0] not in _NUMBER_START:
+        if lookup is not None and text[0] not in NUMBER_START:
             try:
                 found = lookup(text)
             except Exception as error:  # noqa: BLE001 - unknown name, or a row without the number
@@ -349,20 +351,39 @@ def text(value, name):
 # ---------------------------------------------------------------- catalog arguments
 
 
-def model_params(use):
-    """A ``lookup`` for ``number``: a model name -> its parameters.
-
-    ``use="compute"`` gives the parameters a token passes through (active ones of an
-    MoE), ``use="memory"`` all of them.
-    """
+def model_field(field):
+    """A ``lookup`` for ``number``: a model name -> its ``field`` (``xlcost.core.inputs.MODEL_FIELDS``)."""
     def lookup(name):
-        found = catalog.model(name)
-        value = found.params_per_token if use == "compute" else found.params
-        if value is None:
-            raise XlcostError(f"model {found.name!r} has no parameter count in the catalog")
-        return value
+        return model_value(catalog.model(name), field)
 
     return lookup
+
+
+def declared(function, argument, value, name=None, default=REQUIRED, placeholder=1.0):
+    """The cell(s) ``value`` for ``argument`` of the core ``function``, read as its declaration says.
+
+    The dimension comes from ``xlcost.core.inputs.ARGUMENTS``; where the declaration names
+    a model field for the argument, a catalog model name is accepted and gives that field
+    (an MoE's total parameters for memory, its active ones for compute); an omitted
+    argument takes the declared default, else the Python default. ``name`` is the Excel argument's name.
+    """
+    needs = function.needs
+    field = needs.model.get(argument)
+    if default is REQUIRED:
+        default = needs.defaults.get(argument, _python_default(function, argument))
+    return number(value, name or argument, ARGUMENTS[argument].dimension, default=default,
+                  lookup=model_field(field) if field else None, placeholder=placeholder)
+
+
+def _python_default(function, argument):
+    default = inspect.signature(function).parameters[argument].default
+    return REQUIRED if default is inspect.Parameter.empty or default is None else default
+
+
+def from_hardware(unit, function, argument):
+    """The hardware field the core ``function`` declares for ``argument``, of each unit of a hardware Arg."""
+    field = function.needs.hardware[argument]
+    return attribute(unit, lambda element: hardware_value(element, field))
 
 
 def api_output_price(name):
@@ -380,7 +401,7 @@ def hardware(value, name="hardware"):
             cell = _unwrap(cell, name)
         if isinstance(cell, str):
             stripped = _text(cell, name)
-            if stripped is not None and stripped[0] not in _NUMBER_START:
+            if stripped is not None and stripped[0] not in NUMBER_START:
                 try:
                     return catalog.hardware(stripped)
                 except XlcostError as error:
@@ -397,36 +418,6 @@ def hardware(value, name="hardware"):
     for key in errors:
         converted[key] = 1.0
     return Arg(name, converted, errors)
-
-
-def _peak(unit):
-    return unit if isinstance(unit, float) else unit.peak_flops_per_s
-
-
-def _needs_catalog(what):
-    def get(unit):
-        if isinstance(unit, float):
-            raise CellError(
-                VALUE, f"hardware is a number (peak FLOP/s); name a chip or instance so its {what} is known"
-            )
-        return getattr(unit, what)
-
-    return get
-
-
-def peak(unit):
-    """Peak FLOP/s of each hardware unit (dense 16-bit tensor peak for catalog chips)."""
-    return attribute(unit, _peak)
-
-
-def memory(unit):
-    """Memory bytes of each hardware unit."""
-    return attribute(unit, _needs_catalog("memory_bytes"))
-
-
-def bandwidth(unit):
-    """Memory bandwidth, bytes/s, of each hardware unit."""
-    return attribute(unit, _needs_catalog("memory_bandwidth_bytes_per_s"))
 
 
 def attribute(arg, get):

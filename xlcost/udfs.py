@@ -48,6 +48,7 @@ at most 255 characters. Functions are non-volatile.
 """
 
 import functools
+import inspect
 import os
 
 import numpy as np
@@ -55,6 +56,13 @@ import xlwings as xw
 
 from . import catalog, core
 from . import excel_values as ev
+from .core.inputs import (
+    CHOICES,
+    INFERENCE_BYTES_PER_PARAM,
+    INFERENCE_UTILIZATION,
+    TRAINING_BYTES_PER_PARAM,
+    TRAINING_UTILIZATION,
+)
 from .errors import UnknownNameError
 from .excel_values import LATER, NA, VALUE, Arg, CellError, Result
 
@@ -69,14 +77,6 @@ else:
 __xlwings_func_namespace__ = "XLCOST"
 NAMESPACE = "XLCOST"
 
-# defaults, as the seed article (shared/article-tables.md) states them
-INFERENCE_UTILIZATION = 0.213  # T4: FLOPs utilisation when serving
-TRAINING_UTILIZATION = 0.462  # T5, T11: PaLM's MFU on TPU v4
-INFERENCE_BYTES_PER_PARAM = 2.0  # 16-bit weights
-TRAINING_BYTES_PER_PARAM = 20.0  # T12: mixed-precision Adam state
-CACHE_HIT_RATE = 0.30  # T2
-GROSS_MARGIN = 0.75  # T2
-WORDS_PER_1K_TOKENS = 750.0  # T2, T13
 FLOPS_PER_PARAM = {"inference": 2.0, "training": 6.0}  # per token: forward 2N, training 6N
 INFERENCE, TRAINING = 0.0, 1.0
 MODES = {"inference": INFERENCE, "training": TRAINING}
@@ -143,12 +143,18 @@ def _udf(description, **docs):
 # ---------------------------------------------------------------- shared arguments
 
 
-def _params(value, use="compute", name="params"):
-    return ev.number(value, name, "count", lookup=ev.model_params(use))
-
-
 def _utilization(value, default):
     return ev.number(value, "utilization", "fraction", default=default)
+
+
+def _option(value, function, argument):
+    """A text choice (``xlcost.core.inputs.CHOICES``) from one cell; empty: the core function's default."""
+    options = list(CHOICES[argument])
+    default = inspect.signature(function).parameters[argument].default
+    code = ev.choice(value, argument, {o: float(i) for i, o in enumerate(options)}, float(options.index(default)))
+    if code.shape is not None:
+        raise CellError(VALUE, f"{argument} must be a single cell")
+    return Arg(argument, options[int(code.value)])
 
 
 def _mode(value):
@@ -208,34 +214,36 @@ def _utilization_doc(default, source):
 # ---------------------------------------------------------------- the four required functions
 
 
-def _flops_per_token(params, mode, n_layers, context, d_attn):
+def _flops_per_token(params, mode, n_layers, context, d_attn, attention):
     return _by_mode(
         mode,
-        lambda: core.forward_flops_per_token(params, n_layers, context, d_attn),
-        lambda: core.training_flops_per_token(params, n_layers, context, d_attn),
+        lambda: core.forward_flops_per_token(params, n_layers, context, d_attn, attention),
+        lambda: core.training_flops_per_token(params, n_layers, context, d_attn, attention),
     )
 
 
 @_udf(
-    "FLOPs per token: 2 x params for inference, 6 x params for training (Kaplan et al. 2020); with n_layers, "
-    "d_model and context all given, plus attention over the context, 2 x n_layers x context x d_model "
-    "(x3 for training).",
+    "FLOPs per token: 2 x params for inference, 6 x params for training (Kaplan et al. 2020), plus attention "
+    "over the context when n_layers, d_attn and context are given (x3 for training).",
     params=_PARAMS,
     mode=_MODE,
     n_layers="Optional. Transformer layers, for the attention term (e.g. 96). Empty: 0, no attention term.",
-    d_model="Optional. Model width = attention width, for the attention term (e.g. 12288). Empty: 0, no "
-    "attention term.",
-    context="Optional. Tokens of context attended to, for the attention term (e.g. 2048). Empty: 0, no "
-    "attention term.",
+    d_attn="Optional. Attention width = n_heads x head_dim (GPT-3: 96 x 128 = 12288; PaLM: 48 x 256 = 12288, "
+    "not its d_model 18432). Empty: 0, no attention term.",
+    context="Optional. Tokens of context (e.g. 2048). Empty: 0, no attention term.",
+    attention='Optional. "causal" (Kaplan: average token of a causal sequence, 2 x n_layers x context x d_attn), '
+    '"full" (PaLM, non-causal: twice that) or "decode" (one token vs context cached: twice). Empty: "causal".',
 )
-def FLOPS_PER_TOKEN(params, mode=None, n_layers=None, d_model=None, context=None):
+def FLOPS_PER_TOKEN(params, mode=None, n_layers=None, d_attn=None, context=None, attention=None):
+    function = core.forward_flops_per_token
     return ev.evaluate(
         _flops_per_token,
-        params=_params(params),
+        params=ev.declared(function, "params", params),
         mode=_mode(mode),
-        n_layers=ev.number(n_layers, "n_layers", "count", default=0.0),
-        context=ev.number(context, "context", "count", default=0.0),
-        d_attn=ev.number(d_model, "d_model", "count", default=0.0),
+        n_layers=ev.declared(function, "n_layers", n_layers, default=0.0),
+        context=ev.declared(function, "context", context, default=0.0),
+        d_attn=ev.declared(function, "d_attn", d_attn, default=0.0),
+        attention=_option(attention, function, "attention"),
     )
 
 
@@ -248,12 +256,13 @@ def FLOPS_PER_TOKEN(params, mode=None, n_layers=None, d_model=None, context=None
     price_per_hour=_PRICE,
 )
 def INFER_COST(params, hardware, utilization=None, price_per_hour=None):
+    function = core.inference_cost_usd_per_1k_tokens
     unit = ev.hardware(hardware)
     return ev.evaluate(
-        core.inference_cost_usd_per_1k_tokens,
-        params=_params(params),
-        peak_flops_per_s=ev.peak(unit),
-        utilization=_utilization(utilization, INFERENCE_UTILIZATION),
+        function,
+        params=ev.declared(function, "params", params),
+        peak_flops_per_s=ev.from_hardware(unit, function, "peak_flops_per_s"),
+        utilization=ev.declared(function, "utilization", utilization),
         price_usd_per_hour=ev.price(price_per_hour, unit),
     )
 
@@ -268,13 +277,14 @@ def INFER_COST(params, hardware, utilization=None, price_per_hour=None):
     price_per_hour=_PRICE,
 )
 def TRAIN_COST(params, tokens, hardware, utilization=None, price_per_hour=None):
+    function = core.train_cost_usd
     unit = ev.hardware(hardware)
     return ev.evaluate(
-        core.train_cost_usd,
-        params=_params(params),
-        tokens=ev.number(tokens, "tokens", "count"),
-        peak_flops_per_s=ev.peak(unit),
-        utilization=_utilization(utilization, TRAINING_UTILIZATION),
+        function,
+        params=ev.declared(function, "params", params),
+        tokens=ev.declared(function, "tokens", tokens),
+        peak_flops_per_s=ev.from_hardware(unit, function, "peak_flops_per_s"),
+        utilization=ev.declared(function, "utilization", utilization),
         price_usd_per_hour=ev.price(price_per_hour, unit),
     )
 
@@ -292,23 +302,24 @@ def TRAIN_COST(params, tokens, hardware, utilization=None, price_per_hour=None):
     "training (weights, gradients, Adam state; article T12).",
 )
 def GPUS_NEEDED(params, tokens_per_second, hardware, utilization=None, mode=None, bytes_per_param=None):
+    function = core.units_needed
     modes = _mode(mode)
     unit = ev.hardware(hardware)
     return ev.evaluate(
-        core.units_needed,
-        params=_params(params),
-        tokens_per_s=ev.number(tokens_per_second, "tokens_per_second", "count"),
-        peak_flops_per_s=ev.peak(unit),
+        function,
+        params=ev.declared(function, "params", params),
+        tokens_per_s=ev.declared(function, "tokens_per_s", tokens_per_second, name="tokens_per_second"),
+        peak_flops_per_s=ev.from_hardware(unit, function, "peak_flops_per_s"),
         utilization=ev.fill(
             _utilization(utilization, LATER), _per_mode(modes, INFERENCE_UTILIZATION, TRAINING_UTILIZATION)
         ),
-        memory_bytes=ev.memory(unit),
+        memory_bytes=ev.from_hardware(unit, function, "memory_bytes"),
         bytes_per_param=ev.fill(
             ev.number(bytes_per_param, "bytes_per_param", "bytes", default=LATER),
             _per_mode(modes, INFERENCE_BYTES_PER_PARAM, TRAINING_BYTES_PER_PARAM),
         ),
         flops_per_param=_per_mode(modes, FLOPS_PER_PARAM["inference"], FLOPS_PER_PARAM["training"]),
-        memory_params=_params(params, "memory"),
+        memory_params=ev.declared(function, "memory_params", params, name="params"),
     )
 
 
@@ -321,7 +332,10 @@ def GPUS_NEEDED(params, tokens_per_second, hardware, utilization=None, mode=None
     tokens=_TOKENS,
 )
 def TRAIN_FLOPS(params, tokens):
-    return ev.evaluate(core.training_flops, params=_params(params), tokens=ev.number(tokens, "tokens", "count"))
+    function = core.training_flops
+    return ev.evaluate(
+        function, params=ev.declared(function, "params", params), tokens=ev.declared(function, "tokens", tokens)
+    )
 
 
 @_udf(
@@ -334,13 +348,14 @@ def TRAIN_FLOPS(params, tokens):
     utilization=_utilization_doc(TRAINING_UTILIZATION, "the article's T5 training value (PaLM)"),
 )
 def TRAIN_DAYS(params, tokens, n_units, hardware, utilization=None):
+    function = core.training_days
     return ev.evaluate(
-        core.training_days,
-        params=_params(params),
-        tokens=ev.number(tokens, "tokens", "count"),
-        n_units=ev.number(n_units, "n_units", "count"),
-        peak_flops_per_s=ev.peak(ev.hardware(hardware)),
-        utilization=_utilization(utilization, TRAINING_UTILIZATION),
+        function,
+        params=ev.declared(function, "params", params),
+        tokens=ev.declared(function, "tokens", tokens),
+        n_units=ev.declared(function, "n_units", n_units),
+        peak_flops_per_s=ev.from_hardware(ev.hardware(hardware), function, "peak_flops_per_s"),
+        utilization=ev.declared(function, "utilization", utilization),
     )
 
 
@@ -359,10 +374,10 @@ def _train_unit_hours(params, tokens, peak_flops_per_s, utilization):
 def TRAIN_UNIT_HOURS(params, tokens, hardware, utilization=None):
     return ev.evaluate(
         _train_unit_hours,
-        params=_params(params),
-        tokens=ev.number(tokens, "tokens", "count"),
-        peak_flops_per_s=ev.peak(ev.hardware(hardware)),
-        utilization=_utilization(utilization, TRAINING_UTILIZATION),
+        params=ev.declared(core.training_flops, "params", params),
+        tokens=ev.declared(core.training_flops, "tokens", tokens),
+        peak_flops_per_s=ev.from_hardware(ev.hardware(hardware), core.unit_hours, "peak_flops_per_s"),
+        utilization=ev.declared(core.unit_hours, "utilization", utilization),
     )
 
 
@@ -380,7 +395,7 @@ def MFU(tokens_per_second, flops_per_token, n_units, hardware):
         tokens_per_s=ev.number(tokens_per_second, "tokens_per_second", "count"),
         flops_per_token=ev.number(flops_per_token, "flops_per_token", "flops"),
         n_units=ev.number(n_units, "n_units", "count"),
-        peak_flops_per_s=ev.peak(ev.hardware(hardware)),
+        peak_flops_per_s=ev.from_hardware(ev.hardware(hardware), core.mfu, "peak_flops_per_s"),
     )
 
 
@@ -467,8 +482,8 @@ def _given(arg):
 def MODEL_MEMORY(params, bytes_per_param=None):
     return ev.evaluate(
         core.model_memory_bytes,
-        params=_params(params, "memory"),
-        bytes_per_param=ev.number(bytes_per_param, "bytes_per_param", "bytes", default=INFERENCE_BYTES_PER_PARAM),
+        params=ev.declared(core.model_memory_bytes, "params", params),
+        bytes_per_param=ev.declared(core.model_memory_bytes, "bytes_per_param", bytes_per_param),
     )
 
 
@@ -509,17 +524,18 @@ def KV_CACHE(n_layers, kv_dim, context, batch=None, bytes_per_value=None):
 )
 def DECODE_TOKENS_PER_SECOND(params, hardware, batch=None, bytes_per_param=None, context=None,
                              kv_bytes_per_token=None, utilization=None):
+    function = core.decode_tokens_per_s
     unit = ev.hardware(hardware)
     return ev.evaluate(
-        core.decode_tokens_per_s,
-        params=_params(params),
-        batch=ev.number(batch, "batch", "count", default=1.0),
-        peak_flops_per_s=ev.peak(unit),
-        memory_bandwidth_bytes_per_s=ev.bandwidth(unit),
-        bytes_per_param=ev.number(bytes_per_param, "bytes_per_param", "bytes", default=INFERENCE_BYTES_PER_PARAM),
-        context=ev.number(context, "context", "count", default=0.0),
-        kv_bytes_per_token=ev.number(kv_bytes_per_token, "kv_bytes_per_token", "bytes", default=0.0),
-        utilization=_utilization(utilization, 1.0),
+        function,
+        params=ev.declared(function, "params", params),
+        batch=ev.declared(function, "batch", batch, default=1.0),
+        peak_flops_per_s=ev.from_hardware(unit, function, "peak_flops_per_s"),
+        memory_bandwidth_bytes_per_s=ev.from_hardware(unit, function, "memory_bandwidth_bytes_per_s"),
+        bytes_per_param=ev.declared(function, "bytes_per_param", bytes_per_param, default=2.0),
+        context=ev.declared(function, "context", context, default=0.0),
+        kv_bytes_per_token=ev.declared(function, "kv_bytes_per_token", kv_bytes_per_token, default=0.0),
+        utilization=ev.declared(function, "utilization", utilization, default=1.0),
     )
 
 
@@ -527,36 +543,55 @@ def DECODE_TOKENS_PER_SECOND(params, hardware, batch=None, bytes_per_param=None,
 
 
 @_udf(
-    "Chinchilla loss (nats/token) of params trained on tokens: 1.69 + 406.4 / params^0.34 + 410.7 / "
-    "tokens^0.28 (Hoffmann et al. 2022, approach 3; article T7).",
-    params=_PARAMS_TOTAL,
+    "Chinchilla loss (nats/token) of params trained on tokens: E + A / params^alpha + B / tokens^beta. Fit "
+    '"approach3": Hoffmann et al. 2022 eq. 10 (1.69, 406.4, 410.7, 0.34, 0.28; article T7); "besiroglu": the '
+    "2024 refit.",
+    params='Parameters: a number (70e9), text like "70B", or a catalog dense model name (an MoE is outside the fit).',
     tokens=_TOKENS,
+    fit='Optional. "approach3" (Hoffmann et al. 2022, eq. 10, as printed) or "besiroglu" (Besiroglu et al. 2024, '
+    'arXiv 2404.10102: 1.8172, 482.01, 2085.43, 0.3478, 0.3658). Empty: "approach3".',
 )
-def CHINCHILLA_LOSS(params, tokens):
+def CHINCHILLA_LOSS(params, tokens, fit=None):
+    function = core.chinchilla_loss
     return ev.evaluate(
-        core.chinchilla_loss, params=_params(params, "memory"), tokens=ev.number(tokens, "tokens", "count")
+        function,
+        params=ev.declared(function, "params", params),
+        tokens=ev.declared(function, "tokens", tokens),
+        fit=_option(fit, function, "fit"),
     )
 
 
-_BUDGET = 'Training compute budget in FLOPs, e.g. 5.76e23 (text like "3640 PF-days" works too).'
+_BUDGET = 'Training compute budget in FLOPs, e.g. 5.76e23 (text like "5.76e23 FLOPs" or "3640 PF-days" works too).'
+_METHOD = (
+    'Optional. "approach1" (Hoffmann et al. 2022 Table 3, how Chinchilla was sized), "approach2" (Table A3), '
+    '"approach3" (argmin of eq. 10 as printed) or "besiroglu" (2024 refit). Empty: "approach1".'
+)
 
 
 @_udf(
-    "Compute-optimal parameters for a training budget of flops (Chinchilla approach 3, with FLOPs = 6 x "
-    "params x tokens).",
+    "Compute-optimal parameters for a training budget of flops (FLOPs = 6 x params x tokens). Default "
+    "Chinchilla Approach 1: 67B at Gopher's 5.76e23 FLOPs (Chinchilla: 70B).",
     flops=_BUDGET,
+    method=_METHOD,
 )
-def COMPUTE_OPTIMAL_PARAMS(flops):
-    return ev.evaluate(core.compute_optimal_params, flops=ev.number(flops, "flops", "flops"))
+def COMPUTE_OPTIMAL_PARAMS(flops, method=None):
+    function = core.compute_optimal_params
+    return ev.evaluate(
+        function, flops=ev.declared(function, "flops", flops), method=_option(method, function, "method")
+    )
 
 
 @_udf(
-    "Training tokens for the compute-optimal model of a budget of flops (Chinchilla approach 3, with FLOPs = "
-    "6 x params x tokens).",
+    "Training tokens for the compute-optimal model of a budget of flops: flops / (6 x compute-optimal params). "
+    "Default Chinchilla Approach 1: 1.43T tokens at 5.76e23 FLOPs (Chinchilla: 1.4T).",
     flops=_BUDGET,
+    method=_METHOD,
 )
-def COMPUTE_OPTIMAL_TOKENS(flops):
-    return ev.evaluate(core.compute_optimal_tokens, flops=ev.number(flops, "flops", "flops"))
+def COMPUTE_OPTIMAL_TOKENS(flops, method=None):
+    function = core.compute_optimal_tokens
+    return ev.evaluate(
+        function, flops=ev.declared(function, "flops", flops), method=_option(method, function, "method")
+    )
 
 
 # ---------------------------------------------------------------- API prices per query (T2)
@@ -580,10 +615,8 @@ def _api_price(value):
 def WORDS_TO_TOKENS(words, words_per_1k_tokens=None):
     return ev.evaluate(
         core.words_to_tokens,
-        words=ev.number(words, "words", "count"),
-        words_per_1k_tokens=ev.number(
-            words_per_1k_tokens, "words_per_1k_tokens", "count", default=WORDS_PER_1K_TOKENS
-        ),
+        words=ev.declared(core.words_to_tokens, "words", words),
+        words_per_1k_tokens=ev.declared(core.words_to_tokens, "words_per_1k_tokens", words_per_1k_tokens, default=750.0),
     )
 
 
@@ -617,8 +650,8 @@ def QUERY_COST(tokens, price_per_1k_tokens, cache_hit_rate=None, gross_margin=No
         _query_cost,
         tokens=ev.number(tokens, "tokens", "count"),
         price_usd_per_1k_tokens=_api_price(price_per_1k_tokens),
-        cache_hit_rate=ev.number(cache_hit_rate, "cache_hit_rate", "fraction", default=CACHE_HIT_RATE, placeholder=0.5),
-        gross_margin=ev.number(gross_margin, "gross_margin", "fraction", default=GROSS_MARGIN, placeholder=0.5),
+        cache_hit_rate=ev.declared(core.serving_cost_usd, "cache_hit_rate", cache_hit_rate, placeholder=0.5),
+        gross_margin=ev.declared(core.serving_cost_usd, "gross_margin", gross_margin, placeholder=0.5),
     )
 
 

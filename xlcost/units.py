@@ -16,6 +16,7 @@ import re
 from .errors import UnitError
 
 _SCALE = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+NUMBER_START = frozenset("0123456789+-.$")  # text starting with one of these is a number, not a name
 _BINARY = {"KI": 2.0**10, "MI": 2.0**20, "GI": 2.0**30, "TI": 2.0**40, "PI": 2.0**50}
 
 _NUMBER = r"(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+(?:[eE][+-]?\d+)?)"
@@ -38,7 +39,9 @@ for _p, _s in _SCALE.items():
 for _p, _s in _BINARY.items():
     _UNITS[_p + "B"] = ("bytes", _s)
     _UNITS[_p + "B/S"] = ("bytes/s", _s)
+del _UNITS["E"]  # a bare "1.5e" is an unfinished exponent, not 1.5 x 10^18 (exa stays in "EFLOP", "EB")
 _UNITS["%"] = ("fraction", 0.01)
+_UNITS["USD"] = ("usd", 1.0)
 _UNITS["BYTES"] = ("bytes", 1.0)
 _UNITS["PF-DAYS"] = ("flops", 1e15 * 86400)
 _UNITS["PFLOPS-DAYS"] = ("flops", 1e15 * 86400)
@@ -54,18 +57,38 @@ _ACCEPTS = {
     "flop/s": {"count", "flop/s"},
     "bytes": {"count", "bytes"},
     "bytes/s": {"count", "bytes/s"},
+    "usd": {"count", "usd"},
 }
+DIMENSIONS = tuple(d for d in _ACCEPTS if d)
+
+
+def _in_context(key, dimension, scale, expect):
+    """Read a unit by the argument's dimension where the text alone is ambiguous.
+
+    - "B" is bytes where bytes are expected ("2B" bytes per parameter is 2, not 2e9);
+    - "FLOPS"/"FLOPs" without "/s" is a count of FLOPs where FLOPs are expected
+      ("5.76e23 FLOPs"), a rate otherwise ("312 TFLOPS").
+    """
+    if expect in ("bytes", "bytes/s") and key == "B":
+        return "bytes", 1.0
+    if expect == "flops" and dimension == "flop/s" and "/" not in key and key.endswith("FLOPS"):
+        return "flops", scale
+    return dimension, scale
 
 
 def parse_quantity(text, argument, expect=None):
     """Read one number from ``text``; ``argument`` names it in any error.
 
     ``expect`` is the dimension the argument wants ("count", "fraction", "flops",
-    "flop/s", "bytes", "bytes/s"); a plain number or a bare suffix ("312T") fits
+    "flop/s", "bytes", "bytes/s", "usd"); a plain number or a bare suffix ("312T") fits
     any, a unit of another dimension ("80GB" for params) is an error.
 
     >>> parse_quantity("21.3%", "utilization", "fraction")
     0.213
+    >>> parse_quantity("2B", "bytes_per_param", "bytes")   # bytes, where bytes are expected
+    2.0
+    >>> parse_quantity("5.76e23 FLOPs", "flops", "flops")
+    5.76e+23
     """
     raw = str(text).strip()
     match = _PATTERN.match(raw)
@@ -75,9 +98,12 @@ def parse_quantity(text, argument, expect=None):
     if _BITS.match(unit):
         raise UnitError(argument, "is in bits (b); write bytes as B, e.g. 80GB", text)
     key = unit.upper().replace(" ", "")
+    if key == "E":
+        raise UnitError(argument, "ends in an unfinished exponent: write e.g. 1.5e18", text)
     if key not in _UNITS:
         raise UnitError(argument, f"has an unknown unit {unit!r}", text)
     dimension, scale = _UNITS[key]
+    dimension, scale = _in_context(key, dimension, scale, expect)
     if dimension not in _ACCEPTS[expect]:
         raise UnitError(argument, f"should be {expect}, not {dimension}", text)
     number = float(match["number"].replace(",", ""))

@@ -308,6 +308,14 @@ class Hardware:
         """
         return _required(self.chip, "interconnect_bytes_per_s")
 
+    @property
+    def tdp_watts(self):
+        return _required(self.chip, "tdp_watts") * self.chips
+
+    @property
+    def list_price_usd(self):
+        return _required(self.chip, "list_price_usd") * self.chips
+
     def price_usd_per_hour(self, term="on_demand"):
         """Hourly price of the unit for ``term`` (on_demand, 1yr, 3yr); instances only."""
         if self.instance is None:

@@ -67,6 +67,40 @@ class Model:
         return self.row["head_dim"] or self.row["d_model"] / self.row["n_heads"]
 
     @property
+    def dense_d_ff(self):
+        """The feed-forward width of a dense decoder; refused for MoE and latent-attention models,
+        whose layers a dense formula (transformer_params) would count wrongly."""
+        if self.is_moe or self.row.get("kv_lora_rank"):
+            raise InputError("model", f"{self.row['name']} is not a dense decoder (mixture of experts or latent "
+                             "attention): transformer_params would miscount it; its count is the catalog's params")
+        return self.row["d_ff"]
+
+    @property
+    def kv_heads(self):
+        """Key/value heads: n_kv_heads, or n_heads where the row has none (multi-head attention)."""
+        return self.row.get("n_kv_heads") or self.row["n_heads"]
+
+    @property
+    def learned_context(self):
+        """Positions with a learned embedding: the context window if positions are learned (GPT), else 0."""
+        return (self.row.get("context") or 0) if self.row.get("learned_positions") else 0
+
+    @property
+    def attention_width(self):
+        """n_heads x head_dim: Kaplan's d_attn, the width attention works in (PaLM: 12,288, d_model 18,432)."""
+        return self.row["n_heads"] * self.head_dim if self.row["n_heads"] else None
+
+    @property
+    def dense_params(self):
+        """All parameters of a dense model; a mixture of experts is refused (for laws fitted on dense models)."""
+        if self.is_moe:
+            raise InputError(
+                "params", f"comes from {self.row['name']}, a mixture of experts, but this law was fitted on dense "
+                "models: give a parameter count as a number"
+            )
+        return self.params
+
+    @property
     def kv_dim(self):
         """KV heads x head dimension: the width of each cached key (and value) vector."""
         return (self.row["n_kv_heads"] or self.row["n_heads"]) * self.head_dim

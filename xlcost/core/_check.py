@@ -1,10 +1,12 @@
 """Argument checks shared by the core: arrays are checked whole, errors name the argument."""
 
 import functools
+import inspect
 
 import numpy as np
 
 from ..errors import InputError, ResultError
+from . import inputs
 
 
 # A plain number takes a fast path: checked with Python comparisons and returned as a
@@ -54,11 +56,16 @@ def fraction(argument, values, closed_low=False):
     return x
 
 
-def quantity(pattern):
-    """Mark a core quantity: attach its native Excel formula and guard its arithmetic.
+def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None):
+    """Mark a core quantity: attach its native Excel formula, its declared needs, and guard its arithmetic.
 
     ``pattern`` is the formula with the function's argument names in braces; the
-    workbook generator fills them with cell references or defined names. The body runs
+    workbook generator fills them with cell references or defined names. With
+    ``choice`` (the name of a text argument such as ``method``), ``pattern`` is a dict
+    ``{option: formula}``: ``function.excel`` is the default option's formula and
+    ``function.excel_by_choice`` holds them all. ``model`` and ``hardware`` declare which
+    catalog fields may fill which arguments, ``defaults`` what the CLI and Excel use
+    for an omitted argument Python requires (see ``xlcost.core.inputs``). The body runs
     with floating-point errors raised, so inputs that are each valid but overflow
     together give ResultError, never inf or NaN; 0-d results come back as floats.
     """
@@ -75,7 +82,23 @@ def quantity(pattern):
                 ) from None
             return result if getattr(result, "ndim", 0) else float(result)  # np.ndim costs ~1.5 us on a scalar
 
-        guarded.excel = pattern
+        guarded.needs = inputs.declare(function, model, hardware, defaults)
+        if choice is None:
+            guarded.excel, guarded.excel_by_choice = pattern, None
+        else:
+            default = inspect.signature(function).parameters[choice].default
+            if set(pattern) != set(inputs.CHOICES[choice]):
+                raise TypeError(f"{function.__name__}: give an Excel formula for each option of {choice}")
+            guarded.excel, guarded.excel_by_choice = pattern[default], (choice, dict(pattern))
         return guarded
 
     return mark
+
+
+def choice(argument, value):
+    """``value`` as one of the options of the text argument ``argument``, else InputError listing them."""
+    options = inputs.CHOICES[argument]
+    key = str(value).strip().lower() if isinstance(value, str) else value
+    if key not in options:
+        raise InputError(argument, f"must be one of {', '.join(repr(o) for o in options)}", value)
+    return key

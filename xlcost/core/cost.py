@@ -8,9 +8,16 @@ import numpy as np
 
 from . import _check
 from ._check import quantity
+from .inputs import ACTIVE_PARAMS, INFERENCE_BYTES_PER_PARAM, INFERENCE_UTILIZATION, TOTAL_PARAMS, TRAINING_UTILIZATION
+
+PEAK = {"peak_flops_per_s": "peak_flops_per_s"}
+PEAK_AND_PRICE = {**PEAK, "price_usd_per_hour": "price_usd_per_hour"}
+TRAINING_RUN = {"params": ACTIVE_PARAMS, "tokens": "training_tokens"}  # a model's own training run
+TRAINING = {"utilization": TRAINING_UTILIZATION}
+SERVING = {"utilization": INFERENCE_UTILIZATION}
 
 
-@quantity("{flops}/({peak_flops_per_s}*{utilization})/3600")
+@quantity("{flops}/({peak_flops_per_s}*{utilization})/3600", hardware=PEAK, defaults=TRAINING)
 def unit_hours(flops, peak_flops_per_s, utilization):
     """Hours of one hardware unit needed to do ``flops`` at ``utilization`` of its peak.
 
@@ -23,7 +30,9 @@ def unit_hours(flops, peak_flops_per_s, utilization):
     return (seconds / 3600.0)
 
 
-@quantity("{flops}/({peak_flops_per_s}*{utilization})/3600*{price_usd_per_hour}")
+@quantity(
+    "{flops}/({peak_flops_per_s}*{utilization})/3600*{price_usd_per_hour}", hardware=PEAK_AND_PRICE, defaults=TRAINING
+)
 def compute_cost_usd(flops, peak_flops_per_s, utilization, price_usd_per_hour):
     """USD to do ``flops`` on hardware priced per unit-hour.
 
@@ -34,7 +43,10 @@ def compute_cost_usd(flops, peak_flops_per_s, utilization, price_usd_per_hour):
     return (hours * _check.nonnegative("price_usd_per_hour", price_usd_per_hour))
 
 
-@quantity("{flops_per_param}*{params}*1000/({peak_flops_per_s}*{utilization})/3600*{price_usd_per_hour}")
+@quantity(
+    "{flops_per_param}*{params}*1000/({peak_flops_per_s}*{utilization})/3600*{price_usd_per_hour}",
+    model={"params": ACTIVE_PARAMS}, hardware=PEAK_AND_PRICE, defaults=SERVING,
+)
 def inference_cost_usd_per_1k_tokens(params, peak_flops_per_s, utilization, price_usd_per_hour, flops_per_param=2):
     """USD per 1,000 generated tokens: 2 FLOPs per parameter per token (seed 002, T4).
 
@@ -45,7 +57,10 @@ def inference_cost_usd_per_1k_tokens(params, peak_flops_per_s, utilization, pric
     return _check.positive("params", params) * (_check.positive("flops_per_param", flops_per_param) * 1000.0 * usd_per_flop)
 
 
-@quantity("6*{params}*{tokens}/({peak_flops_per_s}*{utilization})/3600*{price_usd_per_hour}")
+@quantity(
+    "6*{params}*{tokens}/({peak_flops_per_s}*{utilization})/3600*{price_usd_per_hour}",
+    model=TRAINING_RUN, hardware=PEAK_AND_PRICE, defaults=TRAINING,
+)
 def train_cost_usd(params, tokens, peak_flops_per_s, utilization, price_usd_per_hour):
     """USD to train on ``tokens`` at 6 FLOPs per parameter per token (seed 002, T5).
 
@@ -61,7 +76,8 @@ def _usd_per_flop(peak_flops_per_s, utilization, price_usd_per_hour):
     return _check.nonnegative("price_usd_per_hour", price_usd_per_hour) / 3600.0 / rate
 
 
-@quantity("6*{params}*{tokens}/({n_units}*{peak_flops_per_s}*{utilization})/86400")
+@quantity("6*{params}*{tokens}/({n_units}*{peak_flops_per_s}*{utilization})/86400", model=TRAINING_RUN, hardware=PEAK,
+          defaults=TRAINING)
 def training_days(params, tokens, n_units, peak_flops_per_s, utilization):
     """Wall-clock days to train on ``n_units`` units working in parallel.
 
@@ -73,7 +89,10 @@ def training_days(params, tokens, n_units, peak_flops_per_s, utilization):
     return flops / (rate * _check.positive("n_units", n_units) * 86400.0)
 
 
-@quantity("{flops_per_param}*{params}*{tokens_per_s}/({peak_flops_per_s}*{utilization})")
+@quantity(
+    "{flops_per_param}*{params}*{tokens_per_s}/({peak_flops_per_s}*{utilization})",
+    model={"params": ACTIVE_PARAMS}, hardware=PEAK, defaults=SERVING,
+)
 def units_for_compute(params, tokens_per_s, peak_flops_per_s, utilization, flops_per_param=2):
     """Hardware units kept busy by a load of ``tokens_per_s`` (fractional).
 
@@ -90,7 +109,8 @@ def units_for_compute(params, tokens_per_s, peak_flops_per_s, utilization, flops
     )
 
 
-@quantity("{params}*{bytes_per_param}/{memory_bytes}")
+@quantity("{params}*{bytes_per_param}/{memory_bytes}", model={"params": TOTAL_PARAMS}, hardware={"memory_bytes": "memory_bytes"},
+          defaults={"bytes_per_param": INFERENCE_BYTES_PER_PARAM})
 def units_for_memory(params, bytes_per_param, memory_bytes):
     """Hardware units whose memory holds ``params`` at ``bytes_per_param`` (fractional).
 
@@ -103,7 +123,9 @@ def units_for_memory(params, bytes_per_param, memory_bytes):
 
 @quantity(
     "MAX({flops_per_param}*{params}*{tokens_per_s}/({peak_flops_per_s}*{utilization}),"
-    "{memory_params}*{bytes_per_param}/{memory_bytes})"
+    "{memory_params}*{bytes_per_param}/{memory_bytes})",
+    model={"params": ACTIVE_PARAMS, "memory_params": TOTAL_PARAMS},
+    hardware={**PEAK, "memory_bytes": "memory_bytes"}, defaults=SERVING,
 )
 def units_needed(
     params, tokens_per_s, peak_flops_per_s, utilization, memory_bytes,

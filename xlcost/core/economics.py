@@ -2,6 +2,7 @@
 
 from . import _check
 from ._check import quantity
+from .inputs import CACHE_HIT_RATE, GROSS_MARGIN
 
 
 @quantity("{words}*1000/{words_per_1k_tokens}")
@@ -28,7 +29,10 @@ def api_cost_usd(tokens, price_usd_per_1k_tokens):
     )
 
 
-@quantity("{revenue_usd}*(1-{cache_hit_rate})*(1-{gross_margin})")
+@quantity(
+    "{revenue_usd}*(1-{cache_hit_rate})*(1-{gross_margin})",
+    defaults={"cache_hit_rate": CACHE_HIT_RATE, "gross_margin": GROSS_MARGIN},
+)
 def serving_cost_usd(revenue_usd, cache_hit_rate, gross_margin):
     """Provider's cost behind ``revenue_usd`` of API sales: cached answers cost nothing,
     and the rest costs (1 - gross margin) of its price (seed 002, T2).
@@ -65,7 +69,7 @@ def usd_per_1k_tokens_from_words(usd, words, words_per_1k_tokens=750):
     return (per_word * _check.positive("words_per_1k_tokens", words_per_1k_tokens))
 
 
-@quantity("{peak_flops_per_s}/{price_usd}")
+@quantity("{peak_flops_per_s}/{price_usd}", hardware={"peak_flops_per_s": "peak_flops_per_s", "price_usd": "list_price_usd"})
 def flops_per_s_per_usd(peak_flops_per_s, price_usd):
     """Peak FLOP/s bought per dollar of hardware (seed 002, T8, printed in GFLOPS/$).
 
@@ -77,7 +81,7 @@ def flops_per_s_per_usd(peak_flops_per_s, price_usd):
     )
 
 
-@quantity("{peak_flops_per_s}/{watts}")
+@quantity("{peak_flops_per_s}/{watts}", hardware={"peak_flops_per_s": "peak_flops_per_s", "watts": "tdp_watts"})
 def flops_per_s_per_watt(peak_flops_per_s, watts):
     """Peak FLOP/s per watt of board power (seed 002, T9, printed in GFLOPS/W).
 

@@ -2,70 +2,104 @@
 
 Conventions follow Kaplan et al. 2020 (arXiv 2001.08361), Table 1: a forward pass
 costs 2 FLOPs per parameter per token plus ``2 * n_layers * context * d_attn`` for
-attention over the context; training (forward + backward) costs 3x the forward pass.
-Kaplan's attention term counts the causal half of the T x T attention matrices;
-``causal=False`` counts them whole, as PaLM's MFU does (Chowdhery et al. 2022,
-Appendix B: 6N + 12LHQT training FLOPs per token), which doubles the term.
+attention, where ``d_attn`` is the attention width, n_heads x head_dim (equal to d_model
+in GPT-3, not in PaLM: 48 x 256 = 12,288 against d_model 18,432); training (forward +
+backward) costs 3x the forward pass.
+
+The attention term depends on which token is costed (the ``attention`` argument):
+
+- "causal" (the default, Kaplan's): the average token of a causal sequence of
+  ``context`` tokens, which attends to context / 2 positions at 4 x d_attn FLOPs each
+  per layer (QK^T and AV): 2 x n_layers x context x d_attn;
+- "full": the whole context x context matrix, as PaLM's MFU counts it (Chowdhery et
+  al. 2022, Appendix B: 6N + 12 L H Q T training FLOPs per token): 4 x n_layers x
+  context x d_attn;
+- "decode": one new token attending to ``context`` cached tokens, the cost of a
+  decode step at that context: 4 x n_layers x context x d_attn.
 """
 
 import numpy as np
 
 from . import _check, params
 from ._check import quantity
+from .inputs import ACTIVE_PARAMS
+
+# attention FLOPs per layer per token, in units of context x d_attn
+_ATTENTION_FACTOR = {"causal": 2.0, "full": 4.0, "decode": 4.0}
+_SHAPE = {"n_layers": "n_layers", "d_attn": "attention_width"}
 
 
-@quantity("2*{n_layers}*{context}*{d_attn}")
-def attention_flops_per_token(n_layers, context, d_attn, causal=True):
-    """Forward FLOPs per token of attention over ``context`` tokens (Kaplan's term).
+@quantity(
+    {a: f"{f:g}*{{n_layers}}*{{context}}*{{d_attn}}" for a, f in _ATTENTION_FACTOR.items()},
+    model=_SHAPE, choice="attention",
+)
+def attention_flops_per_token(n_layers, context, d_attn, attention="causal"):
+    """Forward FLOPs per token of attention over ``context`` tokens.
 
-    ``d_attn`` = heads x head dimension (= d_model in most models); ``causal=False``
-    counts the whole attention matrix (PaLM's convention, twice Kaplan's).
-    >>> attention_flops_per_token(96, 2048, 12288)
+    ``d_attn`` = n_heads x head_dim; ``attention`` = "causal" (Kaplan: sequence
+    average), "full" (PaLM: non-causal, twice Kaplan's) or "decode" (one token against
+    ``context`` cached tokens, twice Kaplan's).
+
+    >>> attention_flops_per_token(96, 2048, 12288)   # GPT-3: 2 x 96 x 2048 x 12288
     4831838208.0
+    >>> attention_flops_per_token(96, 2048, 12288, attention="decode")
+    9663676416.0
     """
+    factor = _ATTENTION_FACTOR[_check.choice("attention", attention)]
     return (
-        (2.0 if causal else 4.0)
+        factor
         * _check.nonnegative("n_layers", n_layers)
         * _check.nonnegative("context", context)
         * _check.nonnegative("d_attn", d_attn)
     )
 
 
-@quantity("2*{params}+2*{n_layers}*{context}*{d_attn}")
-def forward_flops_per_token(params, n_layers=0, context=0, d_attn=0, causal=True):
+@quantity(
+    {a: f"2*{{params}}+{f:g}*{{n_layers}}*{{context}}*{{d_attn}}" for a, f in _ATTENTION_FACTOR.items()},
+    model={"params": ACTIVE_PARAMS, **_SHAPE}, choice="attention",
+)
+def forward_flops_per_token(params, n_layers=0, context=0, d_attn=0, attention="causal"):
     """Inference (forward) FLOPs per token: 2 x params, plus attention when the shape is given.
 
     ``params`` are the parameters a token passes through: all of a dense decoder's,
-    the active ones of an MoE, half of an encoder-decoder's.
+    the active ones of an MoE, half of an encoder-decoder's. ``attention`` as for
+    :func:`attention_flops_per_token`; "decode" costs a generated token at ``context``.
+
     >>> forward_flops_per_token(175e9)
     350000000000.0
     """
     weights = 2.0 * _check.positive("params", params)
-    return _plus_attention(weights, 1.0, n_layers, context, d_attn, causal)
+    return _plus_attention(weights, 1.0, n_layers, context, d_attn, attention)
 
 
-def _plus_attention(weight_flops, passes, n_layers, context, d_attn, causal):
+def _plus_attention(weight_flops, passes, n_layers, context, d_attn, attention):
     """``weight_flops`` plus ``passes`` x the attention term (skipped when it is a plain 0)."""
     # the unguarded body: the caller's guard already covers it (one np.errstate per call)
-    attention = attention_flops_per_token.__wrapped__(n_layers, context, d_attn, causal)
-    if getattr(attention, "ndim", 0) == 0 and attention == 0:
+    term = attention_flops_per_token.__wrapped__(n_layers, context, d_attn, attention)
+    if getattr(term, "ndim", 0) == 0 and term == 0:
         return weight_flops
-    return weight_flops + passes * attention
+    return weight_flops + passes * term
 
 
-@quantity("3*(2*{params}+2*{n_layers}*{context}*{d_attn})")
-def training_flops_per_token(params, n_layers=0, context=0, d_attn=0, causal=True):
+@quantity(
+    {a: f"3*(2*{{params}}+{f:g}*{{n_layers}}*{{context}}*{{d_attn}})" for a, f in _ATTENTION_FACTOR.items()},
+    model={"params": ACTIVE_PARAMS, **_SHAPE, "context": "context"}, choice="attention",
+)
+def training_flops_per_token(params, n_layers=0, context=0, d_attn=0, attention="causal"):
     """Training FLOPs per token: forward + backward = 3 x forward (6 x params without attention).
+
+    ``context`` is the training sequence length (``--model`` fills the model's context
+    window).
 
     >>> training_flops_per_token(175e9)
     1050000000000.0
-    >>> round(training_flops_per_token(540.35e9, 118, 2048, 48 * 256, causal=False) / 1e12, 2)  # PaLM
+    >>> round(training_flops_per_token(540.35e9, 118, 2048, 48 * 256, attention="full") / 1e12, 2)  # PaLM
     3.28
     """
-    return _plus_attention(6.0 * _check.positive("params", params), 3.0, n_layers, context, d_attn, causal)
+    return _plus_attention(6.0 * _check.positive("params", params), 3.0, n_layers, context, d_attn, attention)
 
 
-@quantity("6*{params}*{tokens}")
+@quantity("6*{params}*{tokens}", model={"params": ACTIVE_PARAMS, "tokens": "training_tokens"})
 def training_flops(params, tokens):
     """Total training FLOPs, 6 x params x tokens (Brown et al. 2020, Table D.1).
 
@@ -85,7 +119,10 @@ _HEAD_DIM = "IF({head_dim}>0,{head_dim},{d_model}/{n_heads})"
     + "+IF({biases},({n_heads}+2*{n_kv_heads})*" + _HEAD_DIM + "+{d_model},0)"
     "+IF({gated_ffn},3,2)*{d_model}*{d_ff}+IF({biases},IF({gated_ffn},2,1)*{d_ff}+{d_model},0)"
     "+IF({biases},4,2)*{d_model})"
-    "+{vocab}*{d_model}*IF({tied_embeddings},1,2)+{context}*{d_model}+IF({biases},2,1)*{d_model}"
+    "+{vocab}*{d_model}*IF({tied_embeddings},1,2)+{context}*{d_model}+IF({biases},2,1)*{d_model}",
+    # context counts learned position embeddings: the model's window only where positions are learned
+    model={**{f: f for f in ("n_layers", "d_model", "vocab", "n_heads", "head_dim", "gated_ffn", "tied_embeddings",
+                             "biases")}, "d_ff": "dense_d_ff", "n_kv_heads": "kv_heads", "context": "learned_context"},
 )
 def transformer_params(
     n_layers,

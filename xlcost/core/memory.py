@@ -2,9 +2,10 @@
 
 from . import _check
 from ._check import quantity
+from .inputs import TOTAL_PARAMS
 
 
-@quantity("{params}*{bytes_per_param}")
+@quantity("{params}*{bytes_per_param}", model={"params": TOTAL_PARAMS})
 def model_memory_bytes(params, bytes_per_param=2):
     """Bytes to hold ``params``: 2 per parameter for 16-bit weights, ~16-20 for
     mixed-precision Adam training state (weights, gradients, optimiser moments).
@@ -17,7 +18,8 @@ def model_memory_bytes(params, bytes_per_param=2):
     )
 
 
-@quantity("2*{n_layers}*{kv_dim}*{context}*{batch}*{bytes_per_value}")
+# context is the workload's (tokens cached per sequence), not filled from the model's window
+@quantity("2*{n_layers}*{kv_dim}*{context}*{batch}*{bytes_per_value}", model={"n_layers": "n_layers", "kv_dim": "kv_dim"})
 def kv_cache_bytes(n_layers, kv_dim, context, batch=1, bytes_per_value=2):
     """Bytes of keys and values cached for ``batch`` sequences of ``context`` tokens.
 

@@ -20,7 +20,8 @@ def _switch(values):
 
 @quantity(
     "2*{d_model}*({n_heads}+{n_kv_heads})*{head_dim}"
-    "+IF({biases},({n_heads}+2*{n_kv_heads})*{head_dim}+{d_model},0)"
+    "+IF({biases},({n_heads}+2*{n_kv_heads})*{head_dim}+{d_model},0)",
+    model={**{f: f for f in ("d_model", "n_heads", "head_dim", "biases")}, "n_kv_heads": "kv_heads"},
 )
 def attention_params(d_model, n_heads, n_kv_heads, head_dim, biases=False):
     """Parameters of one attention block: Q, K, V and output projections.
@@ -64,7 +65,9 @@ def _kv_heads(n_heads, n_kv_heads):
     "IF({q_lora_rank}>0,({d_model}+1+{n_heads}*({qk_nope_head_dim}+{qk_rope_head_dim}))*{q_lora_rank},"
     "{d_model}*{n_heads}*({qk_nope_head_dim}+{qk_rope_head_dim}))"
     "+{d_model}*({kv_lora_rank}+{qk_rope_head_dim})+{kv_lora_rank}*(1+{n_heads}*({qk_nope_head_dim}+{v_head_dim}))"
-    "+{n_heads}*{v_head_dim}*{d_model}"
+    "+{n_heads}*{v_head_dim}*{d_model}",
+    model={f: f for f in ("d_model", "n_heads", "kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim",
+                          "q_lora_rank")},
 )
 def mla_attention_params(d_model, n_heads, kv_lora_rank, qk_rope_head_dim, qk_nope_head_dim, v_head_dim, q_lora_rank=0):
     """Parameters of one multi-head latent attention block (DeepSeek-V2/V3).
@@ -105,7 +108,10 @@ def mla_attention_params(d_model, n_heads, kv_lora_rank, qk_rope_head_dim, qk_no
     return query + key_value + n_heads * v_dim * d_model
 
 
-@quantity("IF({gated_ffn},3,2)*{d_model}*{d_ff}+IF({biases},IF({gated_ffn},2,1)*{d_ff}+{d_model},0)")
+@quantity(
+    "IF({gated_ffn},3,2)*{d_model}*{d_ff}+IF({biases},IF({gated_ffn},2,1)*{d_ff}+{d_model},0)",
+    model={f: f for f in ("d_model", "d_ff", "gated_ffn", "biases")},
+)
 def ffn_params(d_model, d_ff, gated_ffn=False, biases=False):
     """Parameters of one feed-forward block (one dense layer's MLP, or one expert).
 
@@ -138,7 +144,9 @@ def ffn_params(d_model, d_ff, gated_ffn=False, biases=False):
 @quantity(
     "(IF({active},{experts_per_token},{n_experts})+{n_shared_experts})"
     "*(IF({gated_ffn},3,2)*{d_model}*{expert_d_ff}+IF({biases},IF({gated_ffn},2,1)*{expert_d_ff}+{d_model},0))"
-    "+{d_model}*{n_experts}+IF({biases},{n_experts},0)"
+    "+{d_model}*{n_experts}+IF({biases},{n_experts},0)",
+    model={f: f for f in ("d_model", "expert_d_ff", "n_experts", "experts_per_token", "n_shared_experts",
+                          "gated_ffn", "biases")},
 )
 def moe_ffn_params(d_model, expert_d_ff, n_experts, experts_per_token, n_shared_experts=0, gated_ffn=True,
                    biases=False, active=False):

@@ -4,11 +4,15 @@ import numpy as np
 
 from . import _check
 from ._check import quantity
+from .inputs import ACTIVE_PARAMS
 
 
 @quantity(
     "{batch}/MAX(({params}*{bytes_per_param}+{batch}*{context}*{kv_bytes_per_token})/{memory_bandwidth_bytes_per_s},"
-    "2*{params}*{batch}/({peak_flops_per_s}*{utilization}))"
+    "2*{params}*{batch}/({peak_flops_per_s}*{utilization}))",
+    # the weights one sequence's step reads and multiplies: the active ones (exact at batch 1)
+    model={"params": ACTIVE_PARAMS},
+    hardware={"peak_flops_per_s": "peak_flops_per_s", "memory_bandwidth_bytes_per_s": "memory_bandwidth_bytes_per_s"},
 )
 def decode_tokens_per_s(
     params, batch, peak_flops_per_s, memory_bandwidth_bytes_per_s,
@@ -33,7 +37,9 @@ def decode_tokens_per_s(
     return (batch / np.maximum(memory_s, compute_s))
 
 
-@quantity("2*{params}*{tokens}/({peak_flops_per_s}*{utilization})")
+# tokens is the prompt: never the model's training tokens
+@quantity("2*{params}*{tokens}/({peak_flops_per_s}*{utilization})", model={"params": ACTIVE_PARAMS},
+          hardware={"peak_flops_per_s": "peak_flops_per_s"})
 def prefill_seconds(params, tokens, peak_flops_per_s, utilization=1):
     """Seconds to process a prompt of ``tokens`` (compute-bound: 2 x params FLOPs a token).
 
@@ -46,7 +52,7 @@ def prefill_seconds(params, tokens, peak_flops_per_s, utilization=1):
     )
 
 
-@quantity("{tokens_per_s}*{flops_per_token}/({n_units}*{peak_flops_per_s})")
+@quantity("{tokens_per_s}*{flops_per_token}/({n_units}*{peak_flops_per_s})", hardware={"peak_flops_per_s": "peak_flops_per_s"})
 def mfu(tokens_per_s, flops_per_token, n_units, peak_flops_per_s):
     """Model FLOPs utilisation: achieved model FLOP/s over the peak of ``n_units``.
 

@@ -426,7 +426,7 @@ class Compiler:
             function = getattr(core, ref.quantity)
             args = dict(ref.args)
             for arg, parameter in inspect.signature(function).parameters.items():
-                if arg not in args:
+                if arg not in args and "{" + arg + "}" in function.excel:  # a text choice keeps its default
                     args[arg] = expr.parse(expr.number(parameter.default))
             text = expr.fill(function.excel, args)
         else:
