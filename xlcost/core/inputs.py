@@ -100,6 +100,30 @@ ARGUMENTS = {
     "bytes_per_value": Argument("bytes", "bytes per cached number"),
     "kv_bytes_per_token": Argument("bytes", "bytes per cached token"),
     "watts": Argument(_COUNT, "W"),
+    # serving (xlcost.core.serving)
+    "input_tokens": Argument(_COUNT, "prompt tokens per request"),
+    "output_tokens": Argument(_COUNT, "generated tokens per request"),
+    "requests_per_s": Argument(_COUNT, "requests per second"),
+    "ttft_s": Argument(_COUNT, "seconds to first token"),
+    "tpot_s": Argument(_COUNT, "seconds per output token"),
+    "latent_dim": Argument(_COUNT, "cached latent width per token per layer (MLA)"),
+    "window": Argument(_COUNT, "sliding-window tokens"),
+    "window_layers": Argument(_COUNT, "layers with a sliding window"),
+    "moe_layers": Argument(_COUNT, "layers with routed experts"),
+    "attended_per_token": Argument(_COUNT, "cached tokens attended, summed over layers"),
+    "shared_weight_bytes": Argument("bytes", "bytes"),
+    "expert_weight_bytes": Argument("bytes", "bytes"),
+    "weight_bytes_read": Argument("bytes", "bytes"),
+    "kv_bytes_moved": Argument("bytes", "bytes"),
+    "activation_bytes": Argument("bytes", "bytes per activation value"),
+    "interconnect_bytes_per_s": Argument("bytes/s", "bytes/s, one direction per chip"),
+    "linear_flops_per_token": Argument("flops", "FLOPs per token"),
+    "attention_flops_per_attended": Argument("flops", "FLOPs per attended token per layer"),
+    "compute_efficiency": Argument("fraction", "fraction of peak FLOP/s"),
+    "bandwidth_efficiency": Argument("fraction", "fraction of memory bandwidth"),
+    "memory_reserve": Argument("fraction", "fraction of memory"),
+    "layer_overhead_s": Argument(_COUNT, "seconds per layer"),
+    "allreduce_latency_s": Argument(_COUNT, "seconds per all-reduce"),
     # money
     "price_usd_per_hour": Argument("usd", "USD per unit-hour"),
     "price_usd_per_1k_tokens": Argument("usd", "USD per 1,000 tokens"),
@@ -177,6 +201,7 @@ HARDWARE_FIELDS = {
     "peak_flops_per_s": "dense 16-bit peak FLOP/s of one unit",
     "memory_bytes": "memory of one unit",
     "memory_bandwidth_bytes_per_s": "memory bandwidth of one unit",
+    "interconnect_bytes_per_s": "scale-up bandwidth of one chip, one direction",
     "price_usd_per_hour": "hourly price of one unit (instances; --price-term picks the term)",
     "tdp_watts": "board power of one unit",
     "list_price_usd": "purchase price of one unit",
@@ -209,8 +234,13 @@ def declare(function, model=None, hardware=None, defaults=None):
     import inspect
 
     name = function.__name__
-    arguments = list(inspect.signature(function).parameters)
+    parameters = inspect.signature(function).parameters
+    arguments = list(parameters)
+    # **replica-style keywords are checked by their own module; only named arguments are declared here
+    keywords = {a for a, p in parameters.items() if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
     for argument in arguments:
+        if argument in keywords:
+            continue
         if argument not in ARGUMENTS:
             raise TypeError(f"{name}: argument {argument!r} has no entry in xlcost.core.inputs.ARGUMENTS")
         if ARGUMENTS[argument].dimension == "choice" and argument not in CHOICES:
