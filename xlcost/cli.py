@@ -164,7 +164,7 @@ def _run_catalog(args):
 def _run_build(args):
     from .workbook import build_all
 
-    for path in build_all(args.out, force=args.force):
+    for path in build_all(args.out, force=args.force, template_dir=args.templates):
         print(path)
 
 
@@ -177,8 +177,11 @@ def main(argv=None):
     listing = subparsers.add_parser("catalog", help="list catalog rows with their sources")
     listing.add_argument("table", nargs="?", choices=["chips", "instances", "models", "api"])
     listing.add_argument("--json", action="store_true")
-    build = subparsers.add_parser("build", help="write workbooks/*.xlsx from templates/")
-    build.add_argument("--out", default="workbooks", help="output directory (default: workbooks)")
+    build = subparsers.add_parser("build", help="write one workbook (.xlsx) per template")
+    build.add_argument("--out", default="workbooks", help="output folder (default: workbooks, in the current folder)")
+    build.add_argument(
+        "--templates", metavar="DIR", help="build the templates (*.toml) in DIR instead of the ones xlcost ships",
+    )
     build.add_argument("--force", action="store_true", help="overwrite workbooks edited since they were built")
     args = parser.parse_args(argv)
     try:

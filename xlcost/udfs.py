@@ -71,6 +71,10 @@ OFFICEJS = os.environ.get("XLWINGS_ON_SERVER") == "true"
 if OFFICEJS:
     from xlwings.server import arg as _xlarg
     from xlwings.server import func as _xlfunc
+
+    from .jsnull_workaround import skip_jsnull_import_retries
+
+    skip_jsnull_import_retries()  # xlwings re-tries a failing pyodide import per cell: see that module
 else:
     _xlarg, _xlfunc = xw.arg, xw.func
 

@@ -8,16 +8,20 @@ formulas, ``layout`` places every cell (core quantities rendered from the core's
 >>> paths = build_all("workbooks")   # doctest: +SKIP
 """
 
+from importlib import resources
 from pathlib import Path
 
 from ..errors import XlcostError
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# templates/ of the repository, shipped as the package xlcost.templates (see pyproject.toml)
+TEMPLATES = Path(str(resources.files("xlcost.templates")))
 
 
 def templates(directory=None):
-    """The template files, in name order."""
+    """The template files (``*.toml``) in ``directory``, in name order; the shipped ones by default."""
     directory = Path(directory) if directory else TEMPLATES
+    if not directory.is_dir():
+        raise XlcostError(f"templates folder {directory} does not exist")
     found = sorted(directory.glob("*.toml"))
     if not found:
         raise XlcostError(f"no templates (*.toml) in {directory}")
