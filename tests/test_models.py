@@ -6,7 +6,9 @@ the architecture counts outside 1% of it, the row's notes must say so, with the
 counted figure ("Parameter count: 6.74B ..."), which this file checks against the count.
 """
 
+import csv
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,7 +36,32 @@ PUBLISHED = {
     "Mixtral-8x7B": (46.7e9, 12.9e9), "Mixtral-8x22B": (141e9, 39e9),
     "GPT-J-6B": (6_053_381_344, None),  # EleutherAI model card: 6,053,381,344 parameters
     "Falcon-180B": (180e9, None),  # TII model card
+    "Llama-3.3-70B": (70e9, None),  # Meta Llama 3.3 model card
+    # Meta Llama 4 model card: 109B / 400B total, 17B active (both include the vision encoder)
+    "Llama-4-Scout": (109e9, 17e9), "Llama-4-Maverick": (400e9, 17e9),
+    "Mistral-7B": (7.3e9, None),  # Mistral AI, 'Announcing Mistral 7B': "a 7.3B parameter model"
+    # Qwen model cards: 7.61B, 72.7B; Qwen3: 8.2B, 32.8B, 30.5B/3.3B activated, 235B/22B activated
+    "Qwen2.5-7B": (7.61e9, None), "Qwen2.5-72B": (72.7e9, None),
+    "Qwen3-8B": (8.2e9, None), "Qwen3-32B": (32.8e9, None),
+    "Qwen3-30B-A3B": (30.5e9, 3.3e9), "Qwen3-235B-A22B": (235e9, 22e9),
+    # DeepSeek-V3 technical report (arXiv 2412.19437): 671B total, 37B activated; R1 is the same architecture
+    "DeepSeek-V3": (671e9, 37e9), "DeepSeek-R1": (671e9, 37e9),
+    # OpenAI gpt-oss model card (arXiv 2508.10925), Table 1: 20.91B / 3.61B active, 116.83B / 5.13B active
+    "gpt-oss-20b": (20.91e9, 3.61e9), "gpt-oss-120b": (116.83e9, 5.13e9),
+    "Gemma-2-27B": (27.2e9, None),  # Gemma 2 paper (arXiv 2408.00118): 27B class, 27.2B on its model card
+    "Gemma-3-27B": (27e9, None),  # Gemma 3 technical report (arXiv 2503.19786)
+    "OPT-13B": (13e9, None), "OPT-175B": (175e9, None),  # Zhang et al. 2022, Table 1
+    "BLOOM-176B": (176_247_271_424, None),  # BigScience BLOOM model card: 176,247,271,424 parameters
 }
+
+# the models issue 9 asks for, and the models of the use=calibrate serving anchors (../shared/serving-anchors.csv)
+REQUIRED = [
+    "Llama-2-7B", "Llama-2-13B", "Llama-2-70B", "Llama-3.1-8B", "Llama-3.1-70B", "Llama-3.1-405B", "Llama-3.3-70B",
+    "Llama-4-Scout", "Llama-4-Maverick", "Mistral-7B", "Mixtral-8x7B", "Mixtral-8x22B", "Qwen2.5-7B", "Qwen2.5-72B",
+    "Qwen3-8B", "Qwen3-32B", "Qwen3-30B-A3B", "Qwen3-235B-A22B", "DeepSeek-V3", "DeepSeek-R1", "gpt-oss-20b",
+    "gpt-oss-120b", "Gemma-2-27B", "Gemma-3-27B", "Falcon-180B", "OPT-13B", "OPT-175B", "BLOOM-176B", "GPT-J-6B",
+    "Llama-3-8B", "Llama-3-70B", "GPT-3 13B",
+]
 
 
 def _shaped():
@@ -62,6 +89,32 @@ def _agrees_or_explained(counted, published, notes, label):
 
 def test_every_shaped_model_has_its_published_count_here():
     assert sorted(_shaped()) == sorted(PUBLISHED)
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_required_models_have_an_architecture(name):
+    m = catalog.model(name)
+    assert m.missing_architecture == [] and m.source and m.date
+
+
+def test_serving_anchor_models_are_in_the_catalog():
+    anchors = Path(__file__).resolve().parents[1] / ".." / "shared" / "serving-anchors.csv"
+    if not anchors.exists():
+        pytest.skip("../shared/serving-anchors.csv is not beside the checkout")
+    lines = [line for line in anchors.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    names = {row["model"] for row in csv.DictReader(lines) if row["use"] == "calibrate"}
+    assert names and all(catalog.model(n).missing_architecture == [] for n in names)
+
+
+def test_publishers_who_leave_out_the_input_embedding():
+    # OpenAI's gpt-oss model card (Table 1) and DeepSeek-V3's report count active parameters without the
+    # input embedding table (a lookup, no matmul): the count minus vocab x d_model matches their figures.
+    for name, published in [("gpt-oss-20b", 3.61e9), ("gpt-oss-120b", 5.13e9)]:
+        m = catalog.model(name)
+        assert m.counted_active_params - m.vocab * m.d_model == pytest.approx(published, rel=0.005)
+    ds = catalog.model("DeepSeek-V3")
+    without = ds.counted_active_params - ds.vocab * ds.d_model
+    assert without < 37e9 < ds.counted_active_params  # "37B" lies between the two conventions
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
@@ -189,12 +242,42 @@ def test_a_row_without_a_shape_says_what_is_missing():
 def test_kv_elements_per_token():
     # Llama-3.1-70B: 8 KV heads x 128, keys and values: 2048 numbers per token per layer
     assert catalog.model("Llama-3.1-70B").kv_elements_per_token == 2 * 8 * 128
+    # DeepSeek-V3 (MLA): latent 512 + rotary key 64 = 576 per token and layer (DeepSeek-V2 paper, Table 1:
+    # (d_c + d_h^R) l = 4.5 d_h l with d_h 128); kv_dim is half of it so that kv_cache_bytes stays right
+    ds = catalog.model("DeepSeek-V3")
+    assert ds.kv_elements_per_token == 576 and ds.kv_dim == 288 and ds.head_dim == 128 + 64
+    # 61 layers, one token, 16-bit: 61 x 576 x 2 bytes = 70,272 bytes
+    assert xlcost.kv_cache_bytes(ds.n_layers, ds.kv_dim, 1) == 61 * 576 * 2
+
+
+def test_head_dim_where_heads_do_not_span_d_model():
+    # Qwen3-32B config: 64 heads x head_dim 128 = 8192 against hidden_size 5120; Gemma-2-27B: 32 x 128 vs 4608
+    assert catalog.model("Qwen3-32B").head_dim * 64 == 8192 != catalog.model("Qwen3-32B").d_model
+    assert catalog.model("Gemma-2-27B").kv_dim == 16 * 128
+
+
+def test_gemma_2_non_embedding_count():
+    # Gemma 2 paper, Table 2: 27B has 26,047,480,320 non-embedding parameters. Gemma 2 norms before and after
+    # attention and feed-forward (four RMSNorms a layer): the count's two plus 46 x 2 x 4608 is that figure exactly.
+    g = catalog.model("Gemma-2-27B")
+    assert g.counted_params - g.vocab * g.d_model + 46 * 2 * 4608 == 26_047_480_320
+
+
+def test_moe_layers_and_dense_layers():
+    # DeepSeek-V3: first 3 layers dense (first_k_dense_replace 3) of 61; Llama 4 Maverick alternates (24 of 48)
+    assert catalog.model("DeepSeek-V3").moe_layers == 58 and catalog.model("DeepSeek-V3").d_ff == 18432
+    assert catalog.model("Llama-4-Maverick").moe_layers == 24
+    # one MoE layer of DeepSeek-V3: (256 + 1) experts x 3 x 7168 x 2048 + router 7168 x 256
+    assert xlcost.moe_ffn_params(7168, 2048, 256, 8, 1) == 257 * 3 * 7168 * 2048 + 7168 * 256
 
 
 def test_aliases_people_write():
     for alias, name in [("meta-llama/Llama-3.1-70B-Instruct", "Llama-3.1-70B"), ("llama3-70b", "Llama-3-70B"),
                         ("mistralai/Mixtral-8x22B-Instruct-v0.1", "Mixtral-8x22B"), ("EleutherAI/gpt-j-6b", "GPT-J-6B"),
-                        ("tiiuae/falcon-180B", "Falcon-180B"), ("llama2:13b", "Llama-2-13B")]:
+                        ("tiiuae/falcon-180B", "Falcon-180B"), ("llama2:13b", "Llama-2-13B"), ("deepseek-v3", "DeepSeek-V3"),
+                        ("deepseek-ai/DeepSeek-R1", "DeepSeek-R1"), ("openai/gpt-oss-120b", "gpt-oss-120b"),
+                        ("Qwen/Qwen3-30B-A3B", "Qwen3-30B-A3B"), ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "Llama-4-Scout"),
+                        ("google/gemma-3-27b-it", "Gemma-3-27B"), ("bigscience/bloom", "BLOOM-176B")]:
         assert catalog.model(alias).name == name
 
 

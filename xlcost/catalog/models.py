@@ -64,7 +64,12 @@ class Model:
 
     @property
     def head_dim(self):
-        return self.row["head_dim"] or self.row["d_model"] / self.row["n_heads"]
+        """Width of each attention head (query and key): the row's, MLA's nope + rope, else d_model / n_heads."""
+        if self.row.get("head_dim"):
+            return self.row["head_dim"]
+        if self.row.get("kv_lora_rank"):
+            return (self.row.get("qk_nope_head_dim") or 0) + (self.row.get("qk_rope_head_dim") or 0)
+        return self.row["d_model"] / self.row["n_heads"]
 
     @property
     def dense_d_ff(self):
@@ -102,8 +107,13 @@ class Model:
 
     @property
     def kv_dim(self):
-        """KV heads x head dimension: the width of each cached key (and value) vector."""
-        return (self.row["n_kv_heads"] or self.row["n_heads"]) * self.head_dim
+        """Half the numbers cached per token and layer: KV heads x head dimension (keys, and again values).
+
+        Latent attention (MLA) caches one latent vector and a rotary key instead, so its
+        kv_dim is half of kv_lora_rank + qk_rope_head_dim: 2 x kv_dim is the cache in
+        every case, as ``kv_cache_bytes`` takes it.
+        """
+        return self.kv_elements_per_token / 2
 
     @property
     def missing_architecture(self):
@@ -167,7 +177,11 @@ class Model:
 
     @property
     def kv_elements_per_token(self):
-        """Numbers cached per token per layer: 2 x KV heads x head_dim, or MLA's latent plus rotary key."""
+        """Numbers cached per token and layer: 2 x KV heads x head_dim, or MLA's latent plus rotary key.
+
+        Sliding-window layers cache at most ``sliding_window`` tokens; that cap is the
+        serving model's to apply.
+        """
         if self.row.get("kv_lora_rank"):
             return self.row["kv_lora_rank"] + (self.row.get("qk_rope_head_dim") or 0)
-        return 2 * self.kv_dim
+        return 2 * (self.row["n_kv_heads"] or self.row["n_heads"]) * self.head_dim
