@@ -355,3 +355,13 @@ def test_transformer_params_excel_rendering_equals_the_core():
                     n_kv_heads=shape["n_kv_heads"], gated_ffn=shape["gated_ffn"], tied_embeddings=bool(rng.integers(2)),
                     biases=shape["biases"], head_dim=float(rng.choice([0, shape["head_dim"]])))
         assert _excel_value(xlcost.transformer_params, args) == pytest.approx(xlcost.transformer_params(**args), rel=1e-12)
+
+
+def test_matmul_params_per_token_one_convention():
+    # gpt-oss model card, Table 1: 3.61B / 5.13B active, counted without the input embedding
+    assert catalog.model("gpt-oss-20b").matmul_params_per_token == pytest.approx(3.61e9, rel=0.005)
+    assert catalog.model("gpt-oss-120b").matmul_params_per_token == pytest.approx(5.13e9, rel=0.005)
+    # Mixtral: Mistral's 12.9B active include both tables; less the 32000 x 4096 lookup: ~12.77B
+    assert catalog.model("Mixtral-8x7B").matmul_params_per_token == pytest.approx(12.9e9 - 32000 * 4096, rel=0.005)
+    # PaLM ties its table: the output layer multiplies by it, nothing is left out (Table 1: 540.35B)
+    assert catalog.model("PaLM").matmul_params_per_token == pytest.approx(540.35e9, rel=0.001)

@@ -6,8 +6,9 @@ quantities take (the Excel functions and ``xlcost calc`` call it):
 - weights: *all* parameters (an MoE holds every expert), split into shared weights and
   routed experts from ``moe_layers x n_experts x (3 if gated_ffn else 2) x d_model x
   expert_d_ff``; bytes per weight by precision (:data:`PRECISIONS`);
-- compute: the *active* parameters (``active_params``, else shared + k experts per MoE
-  layer) less the input embedding (a lookup, not a matrix product) unless tied;
+- compute: ``Model.matmul_params_per_token``: the active parameters counted from the
+  architecture (one convention, whatever the publisher's) less the input embedding (a
+  lookup, not a matrix product) unless tied;
 - KV cache: ``n_kv_heads x head_dim`` per layer (GQA/MHA), or ``kv_lora_rank +
   qk_rope_head_dim`` (MLA); ``sliding_window`` caps ``sliding_window_layers`` layers
   (all layers when that is empty); 8-bit when the weights are fp8 or fp4, else 16-bit;
@@ -65,7 +66,7 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
     model = catalog.model(name)
     weight_bytes, kv_bytes, _ = precision(precision_name)
     n_layers, d_model, n_heads = (_needed(model, c) for c in ("n_layers", "d_model", "n_heads"))
-    params, active = model.params, model.active_params
+    params = model.params
     if model.is_moe:
         moe_layers = _needed(model, "moe_layers")
         n_experts, k = _needed(model, "n_experts"), _needed(model, "experts_per_token")
@@ -77,7 +78,6 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
                                       f"parameters) exceed its params ({params:.3g}) in the catalog")
     else:
         moe_layers, per_expert, k, n_experts, shared = 0.0, 0.0, 1.0, 1.0, params
-    lookup = 0.0 if _field(model, "tied_embeddings", False) else _field(model, "vocab", 0) * d_model
     if _field(model, "kv_lora_rank"):  # multi-head latent attention
         qk = _needed(model, "qk_nope_head_dim") + _needed(model, "qk_rope_head_dim")
         attention_width = n_heads * (qk + _needed(model, "v_head_dim"))
@@ -89,7 +89,7 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
         "n_layers": n_layers, "d_model": d_model,
         "shared_weight_bytes": shared * weight_bytes, "expert_weight_bytes": per_expert * weight_bytes,
         "moe_layers": moe_layers, "n_experts": n_experts, "experts_per_token": k,
-        "linear_flops_per_token": 2.0 * (active - lookup), "attention_flops_per_attended": 2.0 * attention_width,
+        "linear_flops_per_token": 2.0 * model.matmul_params_per_token, "attention_flops_per_attended": 2.0 * attention_width,
         "kv_bytes_per_token": n_layers * model.kv_elements_per_token * kv_bytes,
         "window": window, "window_layers": window_layers,
     }

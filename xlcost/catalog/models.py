@@ -116,6 +116,27 @@ class Model:
         return self.kv_elements_per_token / 2
 
     @property
+    def matmul_params_per_token(self):
+        """Parameters one token is multiplied by (a forward pass costs 2 FLOPs each).
+
+        The active parameters counted from the architecture, less the input embedding of
+        an untied model (a table lookup, not a product; a tied table is the output layer's
+        matrix and stays). Counting keeps one convention where publishers differ: gpt-oss's
+        and DeepSeek's published active figures already leave the input embedding out.
+        A row without a full architecture falls back to its published active figure.
+
+        >>> from xlcost.catalog import model
+        >>> round(model("gpt-oss-20b").matmul_params_per_token / 1e9, 2)   # OpenAI: 3.61B active
+        3.61
+        """
+        if self.missing_architecture:
+            active = self.active_params
+        else:
+            active = self.counted_active_params
+        lookup = 0.0 if self.row.get("tied_embeddings") else (self.row.get("vocab") or 0) * self.row["d_model"]
+        return active - lookup
+
+    @property
     def missing_architecture(self):
         """The fields a parameter count needs that the row lacks (empty: it can be counted)."""
         need = list(_SHAPE)
