@@ -129,7 +129,7 @@ def test_t4_inference_cost_per_1k_tokens(chips, peak, price, published):
     "instance, published", [("p4d.24xlarge", 0.0035), ("gcp-tpu-v4", 0.0034)]
 )
 def test_t4_catalog_instances_reproduce_the_table(instance, published):
-    unit = catalog.hardware(instance)
+    unit = catalog.hardware(instance, as_of="2023-06-01")  # the prices in force when the article was written
     cost = xlcost.inference_cost_usd_per_1k_tokens(
         catalog.model("GPT-3").params, unit.peak_flops_per_s, T4_UTILIZATION, unit.price_usd_per_hour("1yr")
     )

@@ -441,9 +441,11 @@ def test_the_worked_example_in_docs_use_in_excel():
     assert (round(b6, 7), round(c6, 7)) == (0.0035148, 0.0033694)
     assert udfs.XLCOST_SPEC("p4d.24xlarge", "peak_flops_per_s") == 2.496e15
     assert udfs.XLCOST_SPEC("gcp-tpu-v4", "peak_flops_per_s") == 1.1e15
-    assert udfs.XLCOST_SPEC("p4d.24xlarge", "price_1yr_usd_per_hour") == 19.22
+    # the article's 1-year rate is the p4d row in force in 2023 (AWS cut p4d prices in June 2025)
+    assert udfs.XLCOST_SPEC("p4d.24xlarge", "price_1yr_usd_per_hour", "2023-06-01") == 19.22
     assert udfs.XLCOST_SPEC("gcp-tpu-v4", "price_1yr_usd_per_hour") == 8.12
-    assert round(udfs.INFER_COST("175B", "p4d.24xlarge", "21.3%"), 4) == 0.0060
+    # newest on-demand p4d price, $21.957642/h (June 2025): 2 x 175e9 x 1000 / (8 x 312e12 x 0.213) / 3600 x 21.957642
+    assert round(udfs.INFER_COST("175B", "p4d.24xlarge", "21.3%"), 4) == 0.0040
     grid = udfs.INFER_COST([["175B"], ["70B"], ["7B"]], "p4d.24xlarge", [[0.1, 0.213, 0.3, 0.462]], 19.22)
     assert len(grid) == 3 and all(len(row) == 4 for row in grid) and round(grid[0][1], 4) == 0.0035
     assert round(udfs.TRAIN_COST("GPT-3", "300B", "TPU v4", 0.462, 2.03)) == 1_398_072

@@ -63,7 +63,7 @@ from .core.inputs import (
     TRAINING_BYTES_PER_PARAM,
     TRAINING_UTILIZATION,
 )
-from .errors import UnknownNameError
+from .errors import UnknownNameError, XlcostError
 from .excel_values import LATER, NA, VALUE, Arg, CellError, Result
 
 OFFICEJS = os.environ.get("XLWINGS_ON_SERVER") == "true"
@@ -677,20 +677,20 @@ _TABLES = {"chips": "chips", "chip": "chips", "instances": "instances", "instanc
            "models": "models", "model": "models", "api": "api", "apis": "api", "api_prices": "api"}
 
 
-def _spec(name, field):
-    """One catalog value: a row's column, or a derived quantity of a hardware unit or model."""
+def _spec(name, field, as_of=None):
+    """One catalog value: a row's column (the row in force ``as_of``), or a derived quantity."""
     key = str(field).strip().lower().replace(" ", "_").replace("-", "_")
     unit = None
     if catalog.table("chips").get(name) is not None or catalog.table("instances").get(name) is not None:
-        unit = catalog.hardware(name)
+        unit = catalog.hardware(name, as_of)
     if unit is not None:
         row = unit.instance if unit.instance is not None else unit.chip
         return _field(unit.name, row, key, field, _HARDWARE_FIELDS, unit)
     models = catalog.table("models")
     if models.get(name) is not None:
-        found = catalog.model(name)
+        found = catalog.model(name, as_of)
         return _field(found.name, found.row, key, field, _MODEL_FIELDS, found)
-    api = catalog.table("api").get(name)
+    api = catalog.table("api").get(name, as_of)
     if api is not None:
         return _field(api["name"], api, key, field, {}, None)
     known = [r["name"] for t in ("chips", "instances", "models", "api") for r in catalog.table(t).rows]
@@ -709,29 +709,60 @@ def _field(name, row, key, field, derived, entry):
         fields = [*derived, *row]
         raise CellError(VALUE, f"field: {UnknownNameError(f'field of {name}', field, fields)}")
     if value is None or value == "":
-        raise CellError(NA, f"field {key} is empty in the catalog for {name}")
+        raise CellError(NA, f"field {key} is empty in the catalog for {name} (row dated {row.get('date')})")
     if isinstance(value, bool) or isinstance(value, str):
         return value
     return float(value)
 
 
+_AS_OF = (
+    "Optional. The date whose catalog row to use: a date cell, an Excel date number or text such as "
+    '"2024-06-01". Empty: the newest row. A date before the entry\'s first row is an error.'
+)
+
+
+def _as_of(value):
+    """The ``as_of`` argument (one cell): None for empty, else a ``datetime.date``.
+
+    Office.js sends a date cell as its serial number, classic xlwings as a datetime;
+    typed text "2024-06-01" works in both.
+    """
+    scalar, rows = ev.cells(value, "as_of") if value is not None else (None, None)
+    if rows is not None:
+        raise CellError(VALUE, "as_of must be a single cell (one date for the whole call)")
+    if isinstance(scalar, dict):
+        scalar = ev._unwrap(scalar, "as_of")
+    if isinstance(scalar, str) and scalar.strip().startswith("#"):
+        ev._text(scalar, "as_of")  # an Excel error value arriving in the cell comes back as itself
+    try:
+        return catalog.as_of_date(scalar)
+    except XlcostError as error:
+        raise CellError(VALUE, str(error)) from None
+
+
 @_udf(
     "One catalog value: XLCOST_SPEC(\"H100\", \"memory_bytes\"). Names are chips, instances, models or API "
     "models; fields are the catalog's columns (see XLCOST_CATALOG) plus derived ones like kv_dim.",
-    entry='A catalog name: chip ("H100"), instance ("p4d.24xlarge"), model ("GPT-3") or API model ("Davinci").',
+    entry='A catalog name: chip ("H100"), instance ("p4d.24xlarge"), model ("GPT-3") or API model ("gpt-4o").',
     field="A column (memory_bytes, params, source, date ...) or: peak_flops_per_s, memory_bandwidth_bytes_per_s, "
     "price_usd_per_hour (instances: whole instance, on-demand), params_per_token, head_dim, kv_dim.",
+    as_of=_AS_OF,
 )
-def XLCOST_SPEC(entry, field):
-    return ev.evaluate_each(_spec, name=ev.text(entry, "entry"), field=ev.text(field, "field"))
+def XLCOST_SPEC(entry, field, as_of=None):
+    when = _as_of(as_of)
+    return ev.evaluate_each(
+        lambda name, field: _spec(name, field, when), name=ev.text(entry, "entry"), field=ev.text(field, "field")
+    )
 
 
 @_udf(
-    "A whole catalog table, spilled: a header row, then one row per entry, with every value's source and "
-    "date.",
+    "A whole catalog table, spilled: a header row, then one row per entry (the row in force as_of), with "
+    "every value's source and date.",
     table='"chips", "instances", "models" or "api" (API prices).',
+    as_of="Optional. A date: each entry's row in force then (entries that did not exist yet are left out). "
+    "Empty: the newest rows.",
 )
-def XLCOST_CATALOG(table):
+def XLCOST_CATALOG(table, as_of=None):
     name = ev.text(table, "table")
     if name.shape is not None:
         raise CellError(VALUE, "table must be a single cell")
@@ -739,11 +770,38 @@ def XLCOST_CATALOG(table):
     if key is None:
         raise CellError(VALUE, f'table must be "chips", "instances", "models" or "api", got {name.value!r}')
     columns = list(catalog.SCHEMAS[key])
-    rows = [columns] + [["" if row.get(c) is None else row.get(c) for c in columns] for row in catalog.table(key).rows]
+    found = catalog.table(key).at(_as_of(as_of))
+    if not found:
+        raise CellError(NA, f"the {key} table has no entry as of {_as_of(as_of)}")
+    rows = [columns] + [["" if row.get(c) is None else row.get(c) for c in columns] for row in found]
     out = np.empty((len(rows), len(columns)), dtype=object)
     for i, row in enumerate(rows):
         out[i, :] = row
     return Result(out)
+
+
+@_udf(
+    "USD an API charges for a request at its catalog list prices per 1M tokens: input (less the cached "
+    "part) x input price + cached x cached price + output x output price.",
+    api_model='An API model from the catalog: "gpt-4o", "claude-sonnet-4", "deepseek-chat" (XLCOST_CATALOG("api")).',
+    input_tokens="Input (prompt) tokens, e.g. 1E6. Includes the cached ones.",
+    output_tokens="Output (completion) tokens, e.g. 1E6; reasoning tokens count as output.",
+    cached_input_tokens="Optional. The part of input_tokens read from the provider's prompt cache. Empty: 0.",
+    as_of=_AS_OF,
+)
+def API_COST(api_model, input_tokens, output_tokens, cached_input_tokens=None, as_of=None):
+    when = _as_of(as_of)
+
+    def cost(api_model, input_tokens, output_tokens, cached_input_tokens):
+        return catalog.api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens, when)
+
+    return ev.evaluate_each(
+        cost,
+        api_model=ev.text(api_model, "api_model"),
+        input_tokens=ev.number(input_tokens, "input_tokens", "count"),
+        output_tokens=ev.number(output_tokens, "output_tokens", "count"),
+        cached_input_tokens=ev.number(cached_input_tokens, "cached_input_tokens", "count", default=0.0),
+    )
 
 
 __all__ = [
@@ -752,5 +810,5 @@ __all__ = [
     "PARAM_COUNT", "MODEL_MEMORY", "KV_CACHE", "DECODE_TOKENS_PER_SECOND",
     "CHINCHILLA_LOSS", "COMPUTE_OPTIMAL_PARAMS", "COMPUTE_OPTIMAL_TOKENS",
     "WORDS_TO_TOKENS", "QUERY_REVENUE", "QUERY_COST",
-    "XLCOST_SPEC", "XLCOST_CATALOG",
+    "XLCOST_SPEC", "XLCOST_CATALOG", "API_COST",
 ]

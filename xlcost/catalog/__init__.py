@@ -9,15 +9,38 @@ UnknownNameError listing the closest names.
 >>> model("GPT-3").params
 175000000000.0
 
+Rows are dated. ``date`` is when a row took effect (a price: the day it applied; a
+chip: its announcement), written YYYY-MM-DD or YYYY-MM (the first of the month). One
+name may have several rows, its history: every lookup takes an optional ``as_of``
+date and answers with the row in force then, by default the newest. An ``as_of``
+before a name's first row is an error that says when its history starts.
+
+>>> api_price("gpt-4o", as_of="2024-06-01")["price_output_usd_per_1m_tokens"]
+15.0
+>>> api_price("gpt-4o")["price_output_usd_per_1m_tokens"]
+10.0
+
+Units and conventions: peaks are dense (no structured sparsity) per chip and per
+dtype; ``memory_bytes`` is the capacity in the unit the vendor means (Google's TPU
+v3/v4 "32 GiB" is 2**35 bytes; NVIDIA's "80 GB" is 80e9); ``interconnect_bytes_per_s``
+is the chip's scale-up bandwidth (NVLink, ICI, Infinity Fabric; PCIe for cards that
+have nothing else) in ONE direction, per chip: NVIDIA's "900 GB/s" for H100 NVLink is
+the bidirectional total and is stored as 450e9. Instance prices are USD per hour for
+the whole instance (GCP TPU rows: per chip-hour, ``chip_count`` 1); API prices are USD
+per 1M tokens, with the article's per-1,000-token values kept readable for the GPT-3
+rows (either column may be given; the other is derived).
+
 Analysts add or correct rows without touching the shipped files: ``load_overrides``
 takes a CSV named like a shipped table (chips.csv, instances.csv, models.csv,
 api_prices.csv), a directory of such files, or an .xlsx with sheets named chips,
 instances, models, api; the environment variable ``XLCOST_CATALOG_OVERRIDES`` (paths
 separated by ``os.pathsep``) applies them at first use. A row whose name (or alias)
-matches a shipped row replaces it; any other row is added.
+matches a shipped row replaces that row's whole history (several rows of one name in
+an override file are its history); any other row is added.
 """
 
 import csv
+import datetime
 import functools
 import io
 import os
@@ -25,6 +48,8 @@ import re
 from pathlib import Path
 from dataclasses import dataclass
 from importlib import resources
+
+import numpy as np
 
 from ..errors import CatalogError, InputError, UnknownNameError
 from .models import Model
@@ -43,7 +68,7 @@ SCHEMAS = {
     "instances": {
         "name": _TEXT, "aliases": _TEXT, "provider": _TEXT, "chip": _TEXT, "chip_count": _NUMBER,
         "price_on_demand_usd_per_hour": _NUMBER, "price_1yr_usd_per_hour": _NUMBER,
-        "price_3yr_usd_per_hour": _NUMBER, "region": _TEXT, "source": _TEXT, "date": _TEXT, "notes": _TEXT,
+        "price_3yr_usd_per_hour": _NUMBER, "price_spot_usd_per_hour": _NUMBER, "region": _TEXT, "source": _TEXT, "date": _TEXT, "notes": _TEXT,
     },
     "models": {
         "name": _TEXT, "aliases": _TEXT, "architecture": _TEXT, "params": _NUMBER, "active_params": _NUMBER,
@@ -63,8 +88,10 @@ SCHEMAS = {
         "source": _TEXT, "date": _TEXT, "notes": _TEXT,
     },
     "api": {
-        "name": _TEXT, "aliases": _TEXT, "provider": _TEXT, "price_input_usd_per_1k_tokens": _NUMBER,
-        "price_output_usd_per_1k_tokens": _NUMBER, "source": _TEXT, "date": _TEXT, "notes": _TEXT,
+        "name": _TEXT, "aliases": _TEXT, "provider": _TEXT, "price_input_usd_per_1m_tokens": _NUMBER,
+        "price_cached_input_usd_per_1m_tokens": _NUMBER, "price_output_usd_per_1m_tokens": _NUMBER,
+        "price_input_usd_per_1k_tokens": _NUMBER, "price_output_usd_per_1k_tokens": _NUMBER,
+        "source": _TEXT, "date": _TEXT, "notes": _TEXT,
     },
 }
 FILES = {"chips": "chips.csv", "instances": "instances.csv", "models": "models.csv", "api": "api_prices.csv"}
@@ -94,7 +121,8 @@ def parse_rows(table, text, where):
     """Typed rows of ``table`` from CSV ``text``; a malformed row raises CatalogError.
 
     ``where`` names the file in errors. Rows are numbered as a spreadsheet shows them
-    (the header is row 1).
+    (the header is row 1). Each row's ``date`` must read as a date (YYYY-MM-DD or
+    YYYY-MM); API rows get both their per-1M and per-1K prices (either may be given).
     """
     schema = SCHEMAS[table]
     reader = csv.DictReader(io.StringIO(text))
@@ -112,10 +140,26 @@ def parse_rows(table, text, where):
         for column in _REQUIRED:
             if not row[column]:
                 raise CatalogError(where, number, column, "is required")
+        if effective_date(row["date"]) is None:
+            raise CatalogError(where, number, "date", f"must be a date written YYYY-MM-DD, YYYY-MM or YYYY, got {row['date']!r}")
         if table == "models" and row["architecture"] and row["architecture"] not in _ARCHITECTURES:
             raise CatalogError(where, number, "architecture", f"must be one of {sorted(_ARCHITECTURES)}")
+        if table == "api":
+            _per_1m_and_1k(row, where, number)
         rows.append(row)
     return rows
+
+
+def _per_1m_and_1k(row, where, number):
+    """Fill an API row's per-1M price from its per-1K one, or the other way round."""
+    for side in ("input", "output"):
+        per_1m, per_1k = f"price_{side}_usd_per_1m_tokens", f"price_{side}_usd_per_1k_tokens"
+        if row[per_1m] is None and row[per_1k] is not None:
+            row[per_1m] = row[per_1k] * 1000.0
+        elif row[per_1k] is None and row[per_1m] is not None:
+            row[per_1k] = row[per_1m] / 1000.0
+        elif row[per_1m] is not None and abs(row[per_1m] - 1000.0 * row[per_1k]) > 1e-9 * row[per_1m]:
+            raise CatalogError(where, number, per_1k, f"disagrees with {per_1m} ({row[per_1k]} x 1000 != {row[per_1m]})")
 
 
 def _typed(value, kind, where, number, column):
@@ -134,34 +178,143 @@ def _typed(value, kind, where, number, column):
     return parsed
 
 
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 1 is 1900-01-01 after Excel's phantom 1900-02-29
+
+
+def effective_date(text):
+    """The date a row's ``date`` text means ("2024-05" is 2024-05-01, "2024" 2024-01-01), or None.
+
+    >>> effective_date("2024-05")
+    datetime.date(2024, 5, 1)
+    """
+    match = _DATE.match(str(text).strip())
+    if match is None:
+        return None
+    try:
+        return datetime.date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
+    except ValueError:
+        return None
+
+
+def as_of_date(value):
+    """An ``as_of`` argument as a date: None (newest), text "2024-06-01" or "2024-06",
+    a date or datetime (classic xlwings, pandas), or an Excel serial date number
+    (Office.js sends dates as numbers: 45444 is 2024-06-01).
+
+    >>> as_of_date(45444), as_of_date("2024-06-01")
+    (datetime.date(2024, 6, 1), datetime.date(2024, 6, 1))
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if hasattr(value, "astype") and getattr(value, "dtype", None) is not None and value.dtype.kind == "M":
+        return value.astype("datetime64[D]").item()  # numpy datetime64
+    if isinstance(value, str):
+        parsed = effective_date(value)
+        if parsed is None:
+            raise InputError("as_of", "must be a date such as 2024-06-01 (or 2024-06, 2024)", value)
+        return parsed
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise InputError("as_of", "must be a date such as 2024-06-01, a date cell, or an Excel date number", value)
+    serial = float(value)
+    if 1900 <= serial <= 2200 and serial == int(serial):
+        raise InputError("as_of", f"reads as an Excel date number in 1905; for the year {serial:g} type {serial:g}-01-01", value)
+    if not 61 <= serial < 2958466:
+        raise InputError("as_of", "is not an Excel date number from 1900-03-01 to 9999-12-31", value)
+    return _EXCEL_EPOCH + datetime.timedelta(days=int(serial))
+
+
+def _when(row):
+    """The date a row took effect (rows built by hand without a date: the earliest date)."""
+    return effective_date(row.get("date") or "") or datetime.date.min
+
+
+def _aliases(row):
+    return [a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()]
+
+
 class Table:
-    """Rows of one catalog table with an alias index."""
+    """Rows of one catalog table: each name's dated history, and an alias index.
+
+    ``rows`` are the newest row of each name (what a lookup without ``as_of`` sees);
+    ``history[name]`` every row of a name, oldest first.
+    """
 
     def __init__(self, kind, rows, where):
-        self.kind, self.rows, self.index = kind, list(rows), {}
-        for number, row in enumerate(self.rows, start=2):
-            names = [row["name"], *filter(None, (a.strip() for a in (row.get("aliases") or "").split(";")))]
-            for name in names:
-                key = normalize(name)
-                other = self.index.get(key)
-                if other is not None and other is not row:
-                    raise CatalogError(where, number, "aliases", f"{name!r} already names {other['name']!r}")
-                self.index[key] = row
+        self.kind, self.index, self.history = kind, {}, {}
+        for number, row in enumerate(rows, start=2):
+            name = row["name"]
+            own = self.index.get(normalize(name))
+            if own is not None and (normalize(own) != normalize(name)):
+                raise CatalogError(where, number, "name", f"{name!r} is already an alias of {own!r}")
+            canonical = own or name
+            for alias in _aliases(row):
+                other = self.index.get(normalize(alias))
+                if other is not None and other != canonical:
+                    raise CatalogError(where, number, "aliases", f"{alias!r} already names {other!r}")
+            dated = self.history.setdefault(canonical, [])
+            when = _when(row)
+            if any(_when(r) == when for r in dated):
+                raise CatalogError(where, number, "date", f"{canonical!r} already has a row in force from {row['date']}")
+            dated.append(row)
+            for alias in [name, *_aliases(row)]:
+                self.index[normalize(alias)] = canonical
+        for dated in self.history.values():
+            dated.sort(key=_when)
+        self.rows = [dated[-1] for dated in self.history.values()]
 
-    def get(self, name):
-        """The row named ``name`` (or one of its aliases), or None."""
-        return self.index.get(normalize(name))
+    def get(self, name, as_of=None):
+        """The row of ``name`` (or an alias) in force ``as_of`` (default: the newest), or None
+        if no row has that name; InputError if ``as_of`` is before the name's first row."""
+        canonical = self.index.get(normalize(name))
+        if canonical is None:
+            return None
+        return self._in_force(self.history[canonical], as_of_date(as_of), as_of)
 
-    def find(self, name):
-        """The row named ``name``; UnknownNameError with suggestions when there is none."""
-        row = self.get(name)
+    def _in_force(self, dated, when, as_of):
+        if when is None:
+            return dated[-1]
+        found = None
+        for row in dated:
+            if _when(row) > when:
+                break
+            found = row
+        if found is None:
+            raise InputError(
+                "as_of", f"is before the catalog's history of {self.kind} {dated[0]['name']!r}, which starts {dated[0]['date']}",
+                when.isoformat(),
+            )
+        return found
+
+    def find(self, name, as_of=None):
+        """The row named ``name`` in force ``as_of``; UnknownNameError with suggestions when there is none."""
+        row = self.get(name, as_of)
         if row is None:
             raise UnknownNameError(self.kind, name, self.names(), key=normalize)
         return row
 
+    def at(self, as_of=None):
+        """The row of every name in force ``as_of``; names whose history starts later are left out."""
+        when = as_of_date(as_of)
+        if when is None:
+            return list(self.rows)
+        return [
+            self._in_force(dated, when, as_of) for dated in self.history.values()
+            if _when(dated[0]) <= when
+        ]
+
+    def all_rows(self):
+        """Every row of every name, each name's history oldest first."""
+        return [row for dated in self.history.values() for row in dated]
+
     def names(self):
-        """Every name and alias -> the row's name, for suggestions."""
-        return {n: r["name"] for r in self.rows for n in [r["name"], *(r["aliases"] or "").split(";")] if n.strip()}
+        """Every name and alias -> the canonical name, for suggestions."""
+        return {alias: canonical for canonical, dated in self.history.items()
+                for row in dated for alias in [row["name"], *_aliases(row)]}
 
 
 _KINDS = {"chips": "chip", "instances": "instance", "models": "model", "api": "API model"}
@@ -186,11 +339,14 @@ def table(name):
             load_overrides(path)
     merged = Table(_KINDS[name], shipped_rows(name), FILES[name])
     for where, rows in _overrides[name]:
-        for row in rows:
-            keys = [row["name"], *filter(None, (a.strip() for a in (row["aliases"] or "").split(";")))]
-            replaced = next((merged.get(k) for k in keys if merged.get(k) is not None), None)
-            kept = [r for r in merged.rows if r is not replaced]
-            merged = Table(_KINDS[name], [*kept, row], where)
+        replaced = set()  # a name in the override file replaces the whole history it matches
+        for dated in Table(_KINDS[name], rows, where).history.values():
+            keys = [normalize(k) for k in [dated[0]["name"], *_aliases(dated[0])]]
+            hit = next((merged.index[k] for k in keys if k in merged.index), None)
+            if hit is not None:
+                replaced.add(hit)
+        kept = [r for r in merged.all_rows() if merged.index[normalize(r["name"])] not in replaced]
+        merged = Table(_KINDS[name], [*kept, *rows], where)
     return merged
 
 
@@ -260,8 +416,8 @@ def reset_overrides():
 
 def _clear_caches():
     table.cache_clear()
-    hardware.cache_clear()
-    model.cache_clear()
+    _hardware.cache_clear()
+    _model.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -286,8 +442,16 @@ class Hardware:
 
     @property
     def peak_flops_per_s(self):
-        """Dense 16-bit tensor peak FLOP/s of the unit: bf16, else fp16, else fp32."""
-        dtype = next((d for d in ("bf16", "fp16") if self.chip[DTYPES[d]] is not None), "fp32")
+        """Dense 16-bit tensor peak FLOP/s of the unit: bf16, else fp16; fp32 for chips
+        with no low-precision tensor math at all (Tesla P4). A chip whose vendor publishes
+        only fp8/fp4 peaks (TPU v7, RTX PRO 6000) refuses rather than answer with fp32."""
+        dtype = next((d for d in ("bf16", "fp16") if self.chip[DTYPES[d]] is not None), None)
+        if dtype is None:
+            low = [d for d in ("fp8", "fp4") if self.chip[DTYPES[d]] is not None]
+            if low:
+                raise InputError("hardware", f"{self.chip['name']} has no bf16 or fp16 peak in the catalog "
+                                 f"(has {', '.join(low)}): give the dtype, or a peak FLOP/s")
+            dtype = "fp32"
         return self.peak(dtype)
 
     @property
@@ -317,40 +481,99 @@ class Hardware:
         return _required(self.chip, "list_price_usd") * self.chips
 
     def price_usd_per_hour(self, term="on_demand"):
-        """Hourly price of the unit for ``term`` (on_demand, 1yr, 3yr); instances only."""
+        """Hourly price of the unit for ``term`` (on_demand, 1yr, 3yr, spot); instances only.
+
+        The price is the one in the instance row this unit was looked up with
+        (``hardware(name, as_of)``); 1yr and 3yr are effective hourly rates of a commitment.
+        """
         if self.instance is None:
             raise InputError("price_per_hour", f"is required: {self.name} is a chip, and chips have no hourly price in the catalog")
-        column = {"on_demand": "price_on_demand_usd_per_hour", "1yr": "price_1yr_usd_per_hour", "3yr": "price_3yr_usd_per_hour"}.get(term)
+        column = PRICE_TERMS.get(term)
         if column is None:
-            raise InputError("term", "must be on_demand, 1yr or 3yr", term)
+            raise InputError("term", f"must be one of {', '.join(PRICE_TERMS)}", term)
         return _required(self.instance, column)
+
+
+# hourly price terms -> instances column
+PRICE_TERMS = {
+    "on_demand": "price_on_demand_usd_per_hour", "1yr": "price_1yr_usd_per_hour",
+    "3yr": "price_3yr_usd_per_hour", "spot": "price_spot_usd_per_hour",
+}
 
 
 def _required(row, column):
     value = row[column]
     if value is None:
-        raise InputError(column, f"is not in the catalog for {row['name']}")
+        raise InputError(column, f"is not in the catalog for {row['name']} (row dated {row['date']})")
     return value
 
 
+def hardware(name, as_of=None):
+    """A chip or cloud instance by name: "A100", "TPU v4", "p4d.24xlarge", as of a date.
+
+    An instance's price is the row in force ``as_of`` (default: the newest); its chip is
+    the chip's newest row.
+
+    >>> hardware("p4d.24xlarge", as_of="2024-06-01").price_usd_per_hour()
+    32.77
+    >>> hardware("p4d.24xlarge").price_usd_per_hour()   # AWS's June 2025 price
+    21.957642
+    """
+    return _hardware(name, as_of_date(as_of))
+
+
 @functools.lru_cache(maxsize=1024)
-def hardware(name):
-    """A chip or cloud instance by name: "A100", "TPU v4", "p4d.24xlarge"."""
-    chip = table("chips").get(name)
+def _hardware(name, when):
+    chip = table("chips").get(name, when)
     if chip is not None:
         return Hardware(chip["name"], chip)
-    instance = table("instances").get(name)
+    instance = table("instances").get(name, when)
     if instance is not None:
         return Hardware(instance["name"], table("chips").find(instance["chip"]), instance["chip_count"], instance)
     raise UnknownNameError("hardware", name, {**table("instances").names(), **table("chips").names()}, key=normalize)
 
 
+def model(name, as_of=None):
+    """A model by name: "GPT-3", "Mixtral-8x7B", "Llama-2-70B" (``as_of``: the row in force then)."""
+    return _model(name, as_of_date(as_of))
+
+
 @functools.lru_cache(maxsize=1024)
-def model(name):
-    """A model by name: "GPT-3", "Mixtral-8x7B", "Llama-2-70B"."""
-    return Model(table("models").find(name))
+def _model(name, when):
+    return Model(table("models").find(name, when))
 
 
-def api_price(name):
-    """An API price row by name: "davinci", "gpt-3.5-turbo"."""
-    return table("api").find(name)
+def api_price(name, as_of=None):
+    """An API price row by name ("gpt-4o", "Davinci"), the one in force ``as_of`` (default: newest).
+
+    Prices are USD per 1M tokens: price_input_usd_per_1m_tokens,
+    price_cached_input_usd_per_1m_tokens (empty where the provider has no cache price),
+    price_output_usd_per_1m_tokens; the per-1K columns hold the same prices / 1000.
+    """
+    return table("api").find(name, as_of)
+
+
+def api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens=0.0, as_of=None):
+    """USD ``api_model`` charges for a request at its list prices in force ``as_of``.
+
+    ``cached_input_tokens`` (part of ``input_tokens``) are billed at the cached-input
+    price; a model with no cached-input price in force refuses them rather than bill
+    them at the full price.
+
+    >>> api_request_cost_usd("gpt-4o", 1e6, 1e6, as_of="2024-06-01")   # $5 + $15
+    20.0
+    """
+    from ..core import api_tokens_cost_usd  # the formula lives in core; this is the lookup
+
+    row = api_price(api_model, as_of)
+    prices = [row[f"price_{side}_usd_per_1m_tokens"] for side in ("input", "output", "cached_input")]
+    for side, price in zip(("input", "output"), prices):
+        if price is None:
+            raise InputError("api_model", f"{row['name']} has no {side} price in the catalog (row dated {row['date']})")
+    cached_price = prices[2]
+    if cached_price is None:
+        if np.any(np.asarray(cached_input_tokens or 0.0) > 0):
+            raise InputError("cached_input_tokens", f"cannot be priced: {row['name']} has no cached-input price in the "
+                             f"catalog (row dated {row['date']})")
+        cached_price = 0.0
+    return api_tokens_cost_usd(input_tokens, output_tokens, prices[0], prices[1], cached_input_tokens or 0.0, cached_price)

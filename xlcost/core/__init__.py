@@ -4,6 +4,7 @@ Scalars in give a float out; arrays in give an array out. Each function carries 
 native Excel rendering as ``function.excel`` (see ``xlcost.core._check.excel``).
 """
 
+from .api_prices import api_tokens_cost_usd
 from .cost import (
     compute_cost_usd,
     inference_cost_usd_per_1k_tokens,
@@ -36,7 +37,7 @@ from .scaling import chinchilla_loss, compute_optimal_params, compute_optimal_to
 from .throughput import decode_tokens_per_s, mfu, prefill_seconds
 
 __all__ = [
-    "api_cost_usd", "attention_flops_per_token", "chinchilla_loss", "compute_cost_usd",
+    "api_cost_usd", "api_tokens_cost_usd", "attention_flops_per_token", "chinchilla_loss", "compute_cost_usd",
     "compute_optimal_params", "compute_optimal_tokens", "decode_tokens_per_s", "duty_cycle",
     "flops_per_s_per_usd", "flops_per_s_per_watt", "forward_flops_per_token",
     "inference_cost_usd_per_1k_tokens", "kv_cache_bytes", "mfu", "model_memory_bytes",

@@ -152,12 +152,15 @@ def _register(book, ref, where):
 
 
 def _catalog_value(spec, where):
-    """(value, source text) of a "table:name:column" catalog reference."""
+    """(value, source text) of a "table:name:column" catalog reference; a fourth part
+    "table:name:column:YYYY-MM-DD" takes the row in force on that date (an article's prices)."""
     from .. import catalog
 
     try:
-        table, name, column = spec.split(":")
-        row = catalog.table(table).find(name)
+        table, name, column, *as_of = spec.split(":")
+        if len(as_of) > 1:
+            raise ValueError("expected table:name:column[:as_of]")
+        row = catalog.table(table).find(name, as_of[0] if as_of else None)
         value = row[column]
     except (ValueError, KeyError) as error:
         raise TemplateError(f"{where}: bad catalog reference {spec!r} ({error})") from None
