@@ -127,6 +127,11 @@ ARGUMENTS = {
     # money
     "price_usd_per_hour": Argument("usd", "USD per unit-hour"),
     "price_usd_per_1k_tokens": Argument("usd", "USD per 1,000 tokens"),
+    # API list prices (xlcost.core.api_prices; catalog api_prices.csv)
+    "cached_input_tokens": Argument(_COUNT, "prompt tokens per request read from the provider's cache"),
+    "price_input_usd_per_1m_tokens": Argument("usd", "USD per 1M input tokens"),
+    "price_cached_input_usd_per_1m_tokens": Argument("usd", "USD per 1M cached input tokens"),
+    "price_output_usd_per_1m_tokens": Argument("usd", "USD per 1M output tokens"),
     "price_usd": Argument("usd", "USD"),
     "usd": Argument("usd", "USD"),
     "revenue_usd": Argument("usd", "USD"),
