@@ -47,16 +47,10 @@ def test_t14_about_6000_a100s_uses_the_sparse_peak():
 
 
 # ---------------------------------------------------------------- T16: FLOPs per request (seed 004)
-L_TOKENS, ARTICLE_D, ARTICLE_N_LAYERS = 50 + 1000, 1280, 96
+L_TOKENS = 50 + 1000  # the article's 1,280-wide, 96-layer product is audited in the workbook (article_audit, T16)
 T16_PRINTED = 128_448_000
 
 
-def test_t16_article_method_does_not_match_its_own_product():
-    article = L_TOKENS * ARTICLE_D * ARTICLE_N_LAYERS  # the article's method: FLOPs ~ L x D x N
-    assert article == 129_024_000
-    # the printed 128,448,000 is 576,000 (0.45%) below the article's own product
-    assert article - T16_PRINTED == 576_000
-    assert printed(1 - T16_PRINTED / article, 0.0045, 0.0001)
 
 
 def test_t16_physical_flops_per_request():
@@ -83,10 +77,6 @@ def article_gpus():
     return ARTICLE_FLOPS_PER_REQUEST / A100_INT8_OPS * REQUESTS_PER_HOUR
 
 
-def test_t17_article_arithmetic():
-    assert printed(ARTICLE_FLOPS_PER_REQUEST / A100_INT8_OPS, 2.058e-7, 0.001e-7)
-    assert REQUESTS_PER_HOUR == 1.2e6
-    assert printed(article_gpus(), 0.25, 0.01)  # 0.247
 
 
 def test_t17_with_the_articles_flops_the_load_needs_6_9e_5_gpus():
@@ -244,15 +234,6 @@ def test_t21_duty_cycle():
     assert xlcost.duty_cycle(RUN_MIN, IDLE_MIN) == 0.75
 
 
-def test_t21_the_articles_code_gives_5e14_gpus_not_0_21():
-    # the article's method, its Python listing line by line
-    flops = PARAMS_117M**3  # "O(n^3)" applied to the parameter count
-    flops_per_gpu = P4_ARTICLE_FLOPS / 1000
-    gpu_num = flops / RUN_MIN / flops_per_gpu
-    total_cost = gpu_num * P4_CNY_PER_HOUR * RUN_MIN / (RUN_MIN + IDLE_MIN)
-    assert printed(gpu_num, 5.34e14, 0.01e14)  # printed: 0.21 GPUs
-    assert printed(total_cost, 1.20e14, 0.01e14)  # printed: CNY 0.22 per request
-    assert gpu_num / 0.21 > 1e15
 
 
 def test_t21_closed_form_coefficients_are_misprinted():

@@ -80,17 +80,8 @@ SEARCHES = SEARCHES_2012 * 0.60 / 0.34  # scaled by internet penetration 34% -> 
 SEARCH_REVENUE = 100e9  # ~$100B a year
 
 
-def test_t3_searches_per_year():
-    assert printed(SEARCHES, 2.1e12, 0.1e12)
 
 
-def test_t3_revenue_per_search_uses_the_rounded_search_count():
-    # The article's $0.048 is $100B / 2.1T, which uses the search count already rounded.
-    # The unrounded 2.118T gives $0.0472, which prints as $0.047.
-    assert printed(SEARCH_REVENUE / 2.1e12, 0.048, 0.001)
-    exact = SEARCH_REVENUE / SEARCHES
-    assert printed(exact, 0.047, 0.001)
-    assert not printed(exact, 0.048, 0.001)
 
 
 def test_t3_two_stage_cost_is_1_4x_revenue():
@@ -192,12 +183,13 @@ def test_t5_catalog_models_and_instance_reproduce_the_totals():
 V100_IN_HOUSE, H100_IN_HOUSE = 743_910, 311_988  # T10 totals: the same GPT-3 FLOPs on V100 and H100
 
 
-def test_t6_cost_per_flop_reduction_is_58_percent():
-    assert printed(1 - H100_IN_HOUSE / V100_IN_HOUSE, 0.58, 0.01)
 
 
 def test_t6_mfu_improvement_is_2_2x():
-    assert printed(0.462 / 0.213, 2.2, 0.1)  # 2.169
+    # the shipped defaults (Excel and CLI) are the article's T4 and T5 utilisations
+    from xlcost.core import inputs
+
+    assert printed(inputs.TRAINING_UTILIZATION / inputs.INFERENCE_UTILIZATION, 2.2, 0.1)  # 0.462 / 0.213 = 2.169
 
 
 def test_t6_inference_cost_more_than_83_percent_lower():
@@ -326,7 +318,7 @@ def test_t9_generation_improvements():
 # $115,830 is Patterson et al. 2021 (Table 4)'s 1,287 MWh for GPT-3 at $0.09/kWh. The
 # article does not print the price; $0.09 is inferred.
 V100_HARDWARE, V100_ENERGY = 628_080, 115_830
-H100_HARDWARE, H100_ENERGY = 278_204, 33_784
+H100_ENERGY = 33_784
 
 
 def v100_to_h100_per_watt():
@@ -344,21 +336,11 @@ def test_t10_energy_cost_reproduces_to_the_dollar():
     assert not printed(V100_ENERGY / 3.4, H100_ENERGY, 1)
 
 
-def test_t10_hardware_cost_implies_2_26x_not_2_3x():
-    # 628,080 / 2.3 = 273,078. The printed $278,204 implies a 2.258x improvement:
-    # $5,126 (1.9%) above what the stated 2.3x gives.
-    assert printed(V100_HARDWARE / 2.3, 273_078, 1)
-    assert printed(V100_HARDWARE / H100_HARDWARE, 2.258, 0.001)
-    assert printed(H100_HARDWARE - V100_HARDWARE / 2.3, 5_126, 1)
-    # T8's own values give 30/13 = 2.31x, which is further still from the printed figure
-    assert printed(V100_HARDWARE / (30 / 13), 272_168, 1)
 
 
 def test_t10_totals_and_58_percent():
-    assert H100_HARDWARE + H100_ENERGY == 311_988
-    assert V100_HARDWARE + V100_ENERGY == 743_910
-    assert printed(1 - 311_988 / 743_910, 0.58, 0.01)
     # with the hardware cost the stated 2.3x gives, the saving is 58.7%, which prints as 59%
+    # (the printed totals, 311,988 / 743,910 = 42%, give the article's 58%)
     corrected = V100_HARDWARE / 2.3 + V100_ENERGY / v100_to_h100_per_watt()
     assert printed(1 - corrected / 743_910, 0.59, 0.01)
 

@@ -81,7 +81,10 @@ def _usd_per_flop(peak_flops_per_s, utilization, price_usd_per_hour):
 def training_days(params, tokens, n_units, peak_flops_per_s, utilization):
     """Wall-clock days to train on ``n_units`` units working in parallel.
 
-    >>> round(training_days(175e9, 300e9, 1024, 312e12, 140 / 312), 1)   # Narayanan et al. 2021
+    GPT-3 (175B, 300B tokens) on 1,024 A100s at 140 TFLOP/s; Narayanan et al. 2021 print
+    34 days for 8 FLOPs per parameter per token (with recomputation), this counts 6:
+
+    >>> round(training_days(175e9, 300e9, 1024, 312e12, 140 / 312), 1)
     25.4
     """
     flops = 6.0 * _check.positive("params", params) * _check.positive("tokens", tokens)

@@ -191,7 +191,7 @@ def _fill(pattern, **parts):
     return pattern
 
 
-@quantity(_FORWARD_EXCEL)
+@quantity(_fill(_FORWARD_EXCEL, activation_bytes=repr(ACTIVATION_BYTES)))  # its all-reduces use the default
 def forward_seconds(tokens, attended_per_token, kv_bytes_moved, weight_bytes_read, linear_flops_per_token,
                     attention_flops_per_attended, n_layers, d_model, n_units, peak_flops_per_s,
                     memory_bandwidth_bytes_per_s, interconnect_bytes_per_s,
