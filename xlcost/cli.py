@@ -99,6 +99,9 @@ def _calc_parser(subparsers):
                                  default=None, help=help_text)
             else:
                 sub.add_argument(option, dest=parameter.name, default=None, metavar="VALUE", help=help_text)
+    from . import cli_serving  # serving quantities by model and hardware name (issue 11)
+
+    cli_serving.add_parsers(quantities)
 
 
 def _hardware(text):
@@ -112,7 +115,10 @@ def _hardware(text):
 
 
 def _run_calc(args):
-    from . import catalog, fill
+    from . import catalog, cli_serving, fill
+
+    if args.quantity in cli_serving.QUANTITIES:
+        return cli_serving.run(args)
 
     function = getattr(core, args.quantity)
     hardware = _hardware(args.hardware) if getattr(args, "hardware", None) else None

@@ -186,3 +186,34 @@ def gpus_for_load(model, hardware, requests_per_s, input_tokens=DEFAULT_INPUT_TO
     del r["n_units"]
     return named(lambda: core.chips_for_load(requests_per_s, input_tokens, output_tokens, ttft_s, tpot_s, **r),
                  hardware)
+
+
+def decode_roofline(model, hardware, batch=1.0, bytes_per_param=2.0, context=0.0, kv_bytes_per_token=None,
+                    utilization=1.0):
+    """DECODE_TOKENS_PER_SECOND for a catalog model on one hardware unit (a chip or a whole instance).
+
+    The step reads the weights the batch touches (every expert an MoE batch routes to,
+    at ``bytes_per_param``) and ``context`` tokens of KV per sequence
+    (``kv_bytes_per_token`` None: the model's own, 16-bit); compute is 2 x the active
+    parameters. The weights and the batch's KV cache must fit in the unit's memory.
+
+    >>> round(decode_roofline("Mixtral-8x7B", "H100", 32))
+    Traceback (most recent call last):
+    ...
+    xlcost.errors.FitError: needs 93.4 GB of weights; 1 x H100-SXM5-80GB holds 80 GB
+    """
+    shape = model_arguments(model, "bf16")
+    scale = bytes_per_param / 2.0
+    unit = catalog.hardware(hardware)
+    kv = shape["kv_bytes_per_token"] if kv_bytes_per_token is None else kv_bytes_per_token
+    held = core.weight_bytes(shape["shared_weight_bytes"] * scale, shape["expert_weight_bytes"] * scale,
+                             shape["moe_layers"], shape["n_experts"])
+    needed = held + batch * context * kv
+    if needed > unit.memory_bytes:
+        what = "weights" if held > unit.memory_bytes else f"weights and KV cache for a batch of {batch:g} at {context:g} tokens"
+        raise FitError(what, held if held > unit.memory_bytes else needed, unit.chips, unit.chip["memory_bytes"],
+                       0.0, unit.chip["name"])
+    read = core.weight_bytes_read(batch, shape["shared_weight_bytes"] * scale, shape["expert_weight_bytes"] * scale,
+                                  shape["moe_layers"], shape["n_experts"], shape["experts_per_token"])
+    return core.roofline_tokens_per_s(batch, read, shape["linear_flops_per_token"], unit.peak_flops_per_s,
+                                      unit.memory_bandwidth_bytes_per_s, context, kv, utilization)

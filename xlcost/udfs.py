@@ -54,7 +54,7 @@ import os
 import numpy as np
 import xlwings as xw
 
-from . import catalog, core
+from . import catalog, core, serving
 from . import excel_values as ev
 from .core.inputs import (
     CHOICES,
@@ -515,19 +515,23 @@ def KV_CACHE(n_layers, kv_dim, context, batch=None, bytes_per_value=None):
 
 
 @_udf(
-    "Tokens per second one hardware unit generates (decode roofline): batch / the slower of reading weights "
-    "and KV cache from memory and doing 2 x params FLOPs per sequence.",
+    "Tokens/s one hardware unit generates (decode roofline): batch / the slower of reading weights and KV "
+    "cache and doing 2 x params FLOPs per sequence. A model name: an MoE batch reads every expert it touches; "
+    "must fit.",
     params=_PARAMS,
     hardware=_HARDWARE_CATALOG.replace("peak FLOP/s and memory are used", "peak FLOP/s and memory bandwidth are used"),
     batch="Optional. Sequences decoded together. Empty: 1.",
     bytes_per_param="Optional. Bytes per weight read each step. Empty: 2 (16-bit).",
     context="Optional. Tokens of KV cache per sequence read each step. Empty: 0.",
-    kv_bytes_per_token="Optional. KV-cache bytes per token (KV_CACHE(n_layers, kv_dim, 1)). Empty: 0.",
+    kv_bytes_per_token="Optional. KV-cache bytes per token (KV_CACHE_PER_TOKEN(model)). Empty: 0; with a "
+    "catalog model, the model's own (16-bit).",
     utilization="Optional. Fraction of peak FLOP/s reachable when compute-bound, in (0, 1]. Empty: 1 (the "
     "roofline).",
 )
 def DECODE_TOKENS_PER_SECOND(params, hardware, batch=None, bytes_per_param=None, context=None,
                              kv_bytes_per_token=None, utilization=None):
+    if _names_a_model(params):
+        return _decode_by_model(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization)
     function = core.decode_tokens_per_s
     unit = ev.hardware(hardware)
     return ev.evaluate(
@@ -540,6 +544,31 @@ def DECODE_TOKENS_PER_SECOND(params, hardware, batch=None, bytes_per_param=None,
         context=ev.declared(function, "context", context, default=0.0),
         kv_bytes_per_token=ev.declared(function, "kv_bytes_per_token", kv_bytes_per_token, default=0.0),
         utilization=ev.declared(function, "utilization", utilization, default=1.0),
+    )
+
+
+def _names_a_model(value):
+    """True when a cell of ``value`` is the name of a catalog model (not a number like "70B")."""
+    rows = value if isinstance(value, (list, tuple)) else [[value]]
+    rows = [row if isinstance(row, (list, tuple)) else [row] for row in rows]
+    models = catalog.table("models")
+    return any(isinstance(cell, str) and models.get(cell.strip()) is not None for row in rows for cell in row)
+
+
+def _decode_by_model(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization):
+    """DECODE_TOKENS_PER_SECOND for catalog models: the weights a batch reads (MoE) and a fit check."""
+    def one(model, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization):
+        return float(serving.named(lambda: serving.decode_roofline(
+            model, hardware, batch, bytes_per_param, context, _given_or_none(kv_bytes_per_token), utilization),
+            hardware))
+
+    return ev.evaluate_each(
+        one, model=ev.text(params, "params"), hardware=ev.text(hardware, "hardware"),
+        batch=ev.number(batch, "batch", "count", default=1.0),
+        bytes_per_param=ev.number(bytes_per_param, "bytes_per_param", "bytes", default=INFERENCE_BYTES_PER_PARAM),
+        context=ev.number(context, "context", "count", default=0.0),
+        kv_bytes_per_token=_optional(kv_bytes_per_token, "kv_bytes_per_token", "bytes"),
+        utilization=_utilization(utilization, 1.0),
     )
 
 
@@ -804,6 +833,158 @@ def API_COST(api_model, input_tokens, output_tokens, cached_input_tokens=None, a
     )
 
 
+# ---------------------------------------------------------------- serving (issue 11)
+# The serving functions take a catalog model (its architecture is needed) and a chip or
+# instance, and follow xlcost.serving (which fields, which precision) and xlcost.core.serving.
+
+_NOT_GIVEN = float("nan")  # an empty optional number: the serving default (cannot be typed in a cell)
+_PRECISION_CODES = {name: float(code) for code, name in enumerate(serving.PRECISIONS)}
+_PRECISION_NAMES = dict(enumerate(serving.PRECISIONS))
+_SERVE_MODEL = 'A catalog model with its architecture, e.g. "Llama-3.1-70B" or "Mixtral-8x7B".'
+_SERVE_HARDWARE = ('A chip ("H100") or a cloud instance ("p5.48xlarge": its chip, and by default its chip count '
+                   "and on-demand price per chip).")
+_N_UNITS = "Optional. Chips in the tensor-parallel replica, e.g. 2. Empty: 1 for a chip, the chip count of an instance."
+_INPUT = "Optional. Prompt tokens per request. Empty: 1,000."
+_OUTPUT = "Optional. Generated tokens per request. Empty: 1,000."
+_PRECISION = ('Optional. Weights and math: "bf16" (default), "fp16", "fp8", "fp4", "int8", "int4". The KV cache is '
+              "8-bit with fp8/fp4 weights, else 16-bit.")
+_BATCH_MAX = "Optional. Requests decoded together. Empty: the largest batch that fits in memory (maximum load)."
+
+
+def _optional(value, name, expect="count"):
+    return ev.number(value, name, expect, default=_NOT_GIVEN)
+
+
+def _given_or_none(value):
+    return None if value != value else value  # NaN: not given
+
+
+def _precision_arg(value):
+    return ev.choice(value, "precision", _PRECISION_CODES, 0.0)
+
+
+def _serving_call(function, model, hardware, precision, **numbers):
+    """One cell: names and numbers in, ``function`` of xlcost.serving out (NaN optionals -> defaults)."""
+    numbers = {key: _given_or_none(value) for key, value in numbers.items()}
+    for key in ("input_tokens", "output_tokens"):
+        if key in numbers and numbers[key] is None:
+            numbers[key] = serving.DEFAULT_INPUT_TOKENS if key == "input_tokens" else serving.DEFAULT_OUTPUT_TOKENS
+    return float(function(model, hardware, precision_name=_PRECISION_NAMES[int(precision)], **numbers))
+
+
+def _serve(function, model, hardware, precision, **numbers):
+    return ev.evaluate_each(
+        lambda model, hardware, precision, **values: _serving_call(function, model, hardware, precision, **values),
+        model=ev.text(model, "model"), hardware=ev.text(hardware, "hardware"), precision=_precision_arg(precision),
+        **numbers,
+    )
+
+
+def _with_choice(function, key, codes):
+    names = {code: name for name, code in codes.items()}
+
+    def call(model, hardware, precision_name, **values):
+        values[key] = names[values[key]]
+        return function(model, hardware, precision_name=precision_name, **values)
+
+    return call
+
+
+_WHICH = {"ttft": 0.0, "tpot": 1.0, "request": 2.0}
+_PER = {"output": 0.0, "input": 1.0, "request": 2.0}
+
+
+@_udf(
+    "Output tokens/s of one replica of n_units chips (tensor parallel) serving a catalog model: roofline of "
+    "compute and memory bandwidth with calibrated efficiencies, prefill included (docs/serving.md).",
+    model=_SERVE_MODEL, hardware=_SERVE_HARDWARE, n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT,
+    precision=_PRECISION, batch=_BATCH_MAX,
+)
+def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_tokens=None, precision=None,
+                     batch=None):
+    return _serve(serving.serve_throughput, model, hardware, precision,
+                  n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
+                  output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"))
+
+
+@_udf(
+    "Serving cost in USD of a catalog model on a replica: per 1M output tokens (decode time), per 1M input tokens "
+    "(prefill time) or per request; input x in + output x out = request.",
+    model=_SERVE_MODEL, hardware=_SERVE_HARDWARE,
+    price_per_hour="Optional. USD per chip-hour. Empty: the catalog's on-demand price of the instance per chip "
+    "(chips have none: give a price).",
+    n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT, precision=_PRECISION, batch=_BATCH_MAX,
+    per='Optional. "output" (USD per 1M output tokens, the default), "input" (per 1M input tokens) or "request".',
+)
+def SERVE_COST(model, hardware, price_per_hour=None, n_units=None, input_tokens=None, output_tokens=None,
+               precision=None, batch=None, per=None):
+    return _serve(_with_choice(serving.serve_cost, "per", _PER), model, hardware, precision,
+                  price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
+                  n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
+                  output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"),
+                  per=ev.choice(per, "per", _PER, 0.0))
+
+
+@_udf(
+    "Seconds a request takes on a replica: time to first token (the batch's prefill), time per output token "
+    "(a decode step) or the whole request.",
+    model=_SERVE_MODEL, hardware=_SERVE_HARDWARE, n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT,
+    precision=_PRECISION,
+    batch="Optional. Requests served together. Empty: 1.",
+    which='Optional. "ttft" (time to first token, the default), "tpot" (time per output token) or "request".',
+)
+def SERVE_LATENCY(model, hardware, n_units=None, input_tokens=None, output_tokens=None, precision=None, batch=None,
+                  which=None):
+    return _serve(_with_choice(serving.serve_latency, "which", _WHICH), model, hardware, precision,
+                  n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
+                  output_tokens=_optional(output_tokens, "output_tokens"),
+                  batch=ev.number(batch, "batch", "count", default=1.0), which=ev.choice(which, "which", _WHICH, 0.0))
+
+
+@_udf(
+    "Whole chips a load of requests_per_second needs: the cheapest tensor-parallel replica (1-8 chips) and batch "
+    "that fit in memory and meet the latency targets, times the replicas needed.",
+    model=_SERVE_MODEL, hardware='A chip ("H100") or an instance (its chip is used).',
+    requests_per_second="Requests arriving per second, e.g. 333 (1,000 users asking every 3 s).",
+    input_tokens=_INPUT, output_tokens=_OUTPUT, precision=_PRECISION,
+    ttft_s="Optional. Longest acceptable time to first token, seconds. Empty: no target.",
+    tpot_s="Optional. Longest acceptable time per output token, seconds. Empty: no target.",
+)
+def GPUS_FOR_LOAD(model, hardware, requests_per_second, input_tokens=None, output_tokens=None, precision=None,
+                  ttft_s=None, tpot_s=None):
+    return _serve(serving.gpus_for_load, model, hardware, precision,
+                  requests_per_s=ev.number(requests_per_second, "requests_per_second", "count"),
+                  input_tokens=_optional(input_tokens, "input_tokens"),
+                  output_tokens=_optional(output_tokens, "output_tokens"),
+                  ttft_s=_optional(ttft_s, "ttft_s", "seconds"), tpot_s=_optional(tpot_s, "tpot_s", "seconds"))
+
+
+@_udf(
+    "Bytes of KV cache one token occupies in a catalog model: layers x 2 x KV heads x head_dim (grouped-query), or "
+    "the latent (multi-head latent attention), at the cache's precision.",
+    model=_SERVE_MODEL,
+    precision=_PRECISION,
+)
+def KV_CACHE_PER_TOKEN(model, precision=None):
+    return ev.evaluate_each(
+        lambda model, precision: float(serving.kv_cache_per_token(model, _PRECISION_NAMES[int(precision)])),
+        model=ev.text(model, "model"), precision=_precision_arg(precision),
+    )
+
+
+@_udf(
+    "Sequences of context tokens whose KV cache fits beside the weights on n_units chips (after a 10% reserve of "
+    "the memory the weights leave).",
+    model=_SERVE_MODEL, hardware=_SERVE_HARDWARE, n_units=_N_UNITS,
+    context="Optional. Tokens per sequence (prompt + output). Empty: 2,000.",
+    precision=_PRECISION,
+)
+def MAX_BATCH(model, hardware, n_units=None, context=None, precision=None):
+    return _serve(serving.max_batch, model, hardware, precision, n_units=_optional(n_units, "n_units"),
+                  context=ev.number(context, "context", "count",
+                                    default=serving.DEFAULT_INPUT_TOKENS + serving.DEFAULT_OUTPUT_TOKENS))
+
+
 __all__ = [
     "FLOPS_PER_TOKEN", "INFER_COST", "TRAIN_COST", "GPUS_NEEDED",
     "TRAIN_FLOPS", "TRAIN_DAYS", "TRAIN_UNIT_HOURS", "MFU",
@@ -811,4 +992,5 @@ __all__ = [
     "CHINCHILLA_LOSS", "COMPUTE_OPTIMAL_PARAMS", "COMPUTE_OPTIMAL_TOKENS",
     "WORDS_TO_TOKENS", "QUERY_REVENUE", "QUERY_COST",
     "XLCOST_SPEC", "XLCOST_CATALOG", "API_COST",
+    "SERVE_THROUGHPUT", "SERVE_COST", "SERVE_LATENCY", "GPUS_FOR_LOAD", "KV_CACHE_PER_TOKEN", "MAX_BATCH",
 ]

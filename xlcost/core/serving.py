@@ -642,3 +642,27 @@ def _prompt_compute_seconds(input_tokens, r):
     attended = attended_token_layers(input_tokens / 2.0, r["n_layers"], r["window"], r["window_layers"])
     flops = input_tokens * (r["linear_flops_per_token"] + attended * r["attention_flops_per_attended"])
     return flops / (r["n_units"] * r["peak_flops_per_s"] * r["compute_efficiency"])
+
+
+@quantity(
+    "{batch}/MAX(({weight_bytes_read}+{batch}*{context}*{kv_bytes_per_token})/{memory_bandwidth_bytes_per_s},"
+    "{batch}*{linear_flops_per_token}/({peak_flops_per_s}*{utilization}))"
+)
+def roofline_tokens_per_s(batch, weight_bytes_read, linear_flops_per_token, peak_flops_per_s,
+                          memory_bandwidth_bytes_per_s, context=0, kv_bytes_per_token=0, utilization=1):
+    """The decode roofline bound: ``batch`` / the slower of the step's reads and its FLOPs.
+
+    The plain bound (no fixed costs, full bandwidth) that DECODE_TOKENS_PER_SECOND
+    reports, with the weights a step actually reads (an MoE batch touches more experts
+    as it grows: :func:`weight_bytes_read`) and every sequence's KV cache.
+
+    >>> round(roofline_tokens_per_s(32, 93.3e9, 2 * 12.9e9, 2 * 989e12, 2 * 3.35e12))   # Mixtral, 2 x H100
+    2298
+    """
+    batch = _check.positive("batch", batch)
+    read_bytes = _check.positive("weight_bytes_read", weight_bytes_read) + batch * _check.nonnegative(
+        "context", context) * _check.nonnegative("kv_bytes_per_token", kv_bytes_per_token)
+    memory_s = read_bytes / _check.positive("memory_bandwidth_bytes_per_s", memory_bandwidth_bytes_per_s)
+    compute_s = batch * _check.positive("linear_flops_per_token", linear_flops_per_token) / (
+        _check.positive("peak_flops_per_s", peak_flops_per_s) * _check.fraction("utilization", utilization))
+    return batch / np.maximum(memory_s, compute_s)

@@ -1,0 +1,77 @@
+"""``xlcost calc`` for the serving quantities: the Excel functions' names, arguments and defaults.
+
+>>> from xlcost.cli import main
+>>> main(["calc", "kv_cache_per_token", "--model", "Llama-2-7B"])
+kv_cache_per_token = 524,288 bytes
+0
+"""
+
+import json
+
+from . import serving
+from .units import parse_quantity
+
+# quantity -> (function of xlcost.serving, its options beyond --model/--hardware/--precision, unit)
+_COMMON = ("n_units", "input_tokens", "output_tokens")
+QUANTITIES = {
+    "serve_throughput": (serving.serve_throughput, (*_COMMON, "batch"), "output tokens/s"),
+    "serve_cost": (serving.serve_cost, ("price_per_hour", *_COMMON, "batch", "per"), "USD"),
+    "serve_latency": (serving.serve_latency, (*_COMMON, "batch", "which"), "s"),
+    "gpus_for_load": (serving.gpus_for_load, ("requests_per_s", "input_tokens", "output_tokens", "ttft_s", "tpot_s"),
+                      "chips"),
+    "kv_cache_per_token": (serving.kv_cache_per_token, (), "bytes"),
+    "max_batch": (serving.max_batch, ("n_units", "context"), "sequences"),
+}
+_HELP = {
+    "n_units": "chips in the tensor-parallel replica (default: 1 for a chip, an instance's chip count)",
+    "input_tokens": "prompt tokens per request (default 1000)",
+    "output_tokens": "generated tokens per request (default 1000)",
+    "batch": "requests served together (default: the largest that fits; serve_latency: 1)",
+    "price_per_hour": "USD per chip-hour (default: an instance's on-demand price per chip)",
+    "per": "output (USD per 1M output tokens, default), input (per 1M input tokens) or request",
+    "which": "ttft (default), tpot or request",
+    "requests_per_s": "requests arriving per second (required)",
+    "ttft_s": "longest acceptable time to first token, seconds (default: no target)",
+    "tpot_s": "longest acceptable time per output token, seconds (default: no target)",
+    "context": "tokens per sequence (default 2000)",
+}
+_TEXT = {"per", "which"}
+
+
+def add_parsers(quantities):
+    """Add one ``calc`` subcommand per serving quantity to the ``quantities`` subparsers."""
+    for name, (function, options, unit) in QUANTITIES.items():
+        summary = function.__doc__.strip().splitlines()[0]
+        sub = quantities.add_parser(name, help=summary, description=summary)
+        sub.add_argument("--model", required=True, help="catalog model with its architecture")
+        if name != "kv_cache_per_token":
+            sub.add_argument("--hardware", required=True, help="chip or instance name")
+        sub.add_argument("--precision", default=serving.DEFAULT_PRECISION, choices=list(serving.PRECISIONS),
+                         help="weights and math (default bf16); fp8/fp4 weights ship an 8-bit KV cache")
+        sub.add_argument("--json", action="store_true", help="print JSON")
+        for option in options:
+            sub.add_argument("--" + option.replace("_", "-"), dest=option, required=option == "requests_per_s",
+                             help=_HELP[option])
+
+
+def run(args):
+    """Compute and print one serving quantity from parsed ``args``."""
+    function, options, unit = QUANTITIES[args.quantity]
+    values = {}
+    for option in options:
+        value = getattr(args, option)
+        if value is not None and option not in _TEXT:
+            value = parse_quantity(value, option)
+        if value is not None:
+            values[option] = value
+    names = (args.model,) if args.quantity == "kv_cache_per_token" else (args.model, args.hardware)
+    result = function(*names, precision_name=args.precision, **values)
+    if args.quantity == "serve_cost":
+        per = values.get("per", "output")
+        unit = "USD per request" if per == "request" else f"USD per 1M {per} tokens"
+    if args.json:
+        print(json.dumps({"quantity": args.quantity, "value": result, "unit": unit, "inputs": values}))
+    elif abs(result) >= 1000:
+        print(f"{args.quantity} = {result:,.0f} {unit}")
+    else:
+        print(f"{args.quantity} = {result:.4g} {unit}")
