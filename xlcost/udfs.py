@@ -919,7 +919,7 @@ def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_to
 def SERVE_COST(model, hardware, price_per_hour=None, n_units=None, input_tokens=None, output_tokens=None,
                precision=None, batch=None, per=None):
     return _serve(_with_choice(serving.serve_cost, "per", _PER), model, hardware, precision,
-                  price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
+                  price_per_hour=_optional(price_per_hour, "price_per_hour"),
                   n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"),
                   per=ev.choice(per, "per", _PER, 0.0))
@@ -956,7 +956,7 @@ def GPUS_FOR_LOAD(model, hardware, requests_per_second, input_tokens=None, outpu
                   requests_per_s=ev.number(requests_per_second, "requests_per_second", "count"),
                   input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"),
-                  ttft_s=_optional(ttft_s, "ttft_s", "seconds"), tpot_s=_optional(tpot_s, "tpot_s", "seconds"))
+                  ttft_s=_optional(ttft_s, "ttft_s"), tpot_s=_optional(tpot_s, "tpot_s"))
 
 
 @_udf(
