@@ -41,7 +41,7 @@ _TEXT = {"per", "which"}
 def add_parsers(quantities):
     """Add one ``calc`` subcommand per serving quantity to the ``quantities`` subparsers."""
     for name, (function, options, unit) in QUANTITIES.items():
-        summary = function.__doc__.strip().splitlines()[0]
+        summary = function.__doc__.strip().splitlines()[0].replace("``", "")
         sub = quantities.add_parser(name, help=summary, description=summary)
         sub.add_argument("--model", required=True, help="catalog model with its architecture")
         if name != "kv_cache_per_token":
