@@ -10,7 +10,7 @@ from ._check import quantity
 @quantity(
     "(({input_tokens}-{cached_input_tokens})*{price_input_usd_per_1m_tokens}"
     "+{cached_input_tokens}*{price_cached_input_usd_per_1m_tokens}"
-    "+{output_tokens}*{price_output_usd_per_1m_tokens})/1E6"
+    "+{output_tokens}*{price_output_usd_per_1m_tokens})/1E+6"  # 1E+6: formulas (and the brief) want the sign
 )
 def api_tokens_cost_usd(
     input_tokens,
