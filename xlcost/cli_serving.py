@@ -9,6 +9,7 @@ kv_cache_per_token = 524,288 bytes
 import json
 
 from . import serving
+from .core.inputs import ARGUMENTS
 from .units import parse_quantity
 
 # quantity -> (function of xlcost.serving, its options beyond --model/--hardware/--precision, unit)
@@ -36,12 +37,15 @@ _HELP = {
     "context": "tokens per sequence (default 2000)",
 }
 _TEXT = {"per", "which"}
+_DIMENSION = {"price_per_hour": "usd"}  # the others are read by xlcost.core.inputs.ARGUMENTS
 
 
 def add_parsers(quantities):
     """Add one ``calc`` subcommand per serving quantity to the ``quantities`` subparsers."""
+    from .cli import _plain  # help text without reST markup, as for the other quantities
+
     for name, (function, options, unit) in QUANTITIES.items():
-        summary = function.__doc__.strip().splitlines()[0].replace("``", "")
+        summary = _plain(function.__doc__).splitlines()[0]
         sub = quantities.add_parser(name, help=summary, description=summary)
         sub.add_argument("--model", required=True, help="catalog model with its architecture")
         if name != "kv_cache_per_token":
@@ -61,7 +65,7 @@ def run(args):
     for option in options:
         value = getattr(args, option)
         if value is not None and option not in _TEXT:
-            value = parse_quantity(value, option)
+            value = parse_quantity(value, option, _DIMENSION.get(option) or ARGUMENTS[option].dimension)
         if value is not None:
             values[option] = value
     names = (args.model,) if args.quantity == "kv_cache_per_token" else (args.model, args.hardware)
