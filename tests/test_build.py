@@ -140,7 +140,7 @@ def test_status_is_a_formula_and_known_errors_carry_a_note(books):
     for name in ("economics_of_llms", "article_audit"):
         for audit in books[name].audits:
             status = books[name].sheets[audit.sheet].cells[(audit.row, audit.status_col)].value
-            assert status.startswith("=IF(ABS(E"), status
+            assert status.startswith("=IF(ISNUMBER(D"), status
             if audit.expect == "differs":
                 assert audit.note, f"{audit.table} {audit.label}: a known difference needs a note"
 
@@ -214,17 +214,23 @@ def test_python_evaluation_matches_the_core(books):
 def test_inputs_have_names_formats_sources_and_validation(fresh, books):
     out, _ = fresh
     wb = openpyxl.load_workbook(out / "economics_of_llms.xlsx")
-    ws = wb["T4 Inference cost"]
     book = books["economics_of_llms"]
-    assert wb.defined_names["utilization"].attr_text == book.names["utilization"].address
+    assumptions = wb["Assumptions"]
+    utilization = book.names["mfu_utilization_gpt3"]  # 21.3%: typed once, on the Assumptions sheet
+    assert utilization.sheet == "Assumptions"
+    assert wb.defined_names["mfu_utilization_gpt3"].attr_text == utilization.address
     peak = book.names["peak_p4"]
-    assert ws[peak.coordinate].number_format == '#,##0,,,,"T"'
-    assert ws[book.names["utilization"].coordinate].number_format == "0.0%"
-    source = ws.cell(peak.row, 5).value
+    assert assumptions[peak.coordinate].number_format == '#,##0,,,,"T"'
+    assert assumptions[utilization.coordinate].number_format == "0.0%"
+    source = assumptions.cell(peak.row, 6).value
     assert "article T4" in source and "catalog chips: A100-SXM4-40GB" in source
-    validations = {str(dv.sqref): (dv.type, dv.formula1) for dv in ws.data_validations.dataValidation}
+    validations = {str(dv.sqref): (dv.type, dv.formula1) for dv in assumptions.data_validations.dataValidation}
     assert validations[book.names["flops_per_param"].coordinate] == ("list", '"1,2"')
-    assert any(book.names["utilization"].coordinate in k and v[0] == "decimal" for k, v in validations.items())
+    assert any(utilization.coordinate in k and v[0] == "decimal" for k, v in validations.items())
+    # the tables show links to the typed cell
+    t4 = wb["T4 Inference cost"]
+    cost = book.names["cost_per_1k_p4"]
+    assert "=mfu_utilization_gpt3" in [t4.cell(r, cost.col).value for r in range(1, cost.row)]
     audit = openpyxl.load_workbook(out / "article_audit.xlsx")
     t16 = compile_file(next(p for p in templates() if p.stem == "article_audit")).names["t16_per_request"]
     assert audit[t16.sheet][t16.coordinate].number_format == "0.00E+00"
@@ -289,7 +295,7 @@ def test_formula_like_text_is_stored_as_text(tmp_path):
         for i, text in enumerate(hostile)
     )
     out = tmp_path / "out"
-    build_all(out, template_dir=_mini(tmp_path, fields))
+    build_all(out, template_dir=_mini(tmp_path, fields, extra="assumptions = false"))
     ws = openpyxl.load_workbook(out / "mini.xlsx")["Data"]
     texts = [c for row in ws.iter_rows() for c in row if c.value in hostile]
     assert len(texts) == 3 * len(hostile)  # label, input value and source of each field
@@ -379,9 +385,10 @@ def test_an_edited_workbook_is_not_overwritten_without_force(tmp_path):
     out = tmp_path / "out"
     build_all(out, template_dir=directory)
     path = out / "mini.xlsx"
-    cell = compile_file(directory / "mini.toml").names["params"].coordinate
+    params = compile_file(directory / "mini.toml").names["params"]
+    cell = params.coordinate
     wb = openpyxl.load_workbook(path)
-    wb["Data"][cell] = 1e12  # the analyst's edit
+    wb[params.sheet][cell] = 1e12  # the analyst's edit
     wb.save(path)
     edited = path.read_bytes()
     with pytest.raises(safefile.OverwriteError, match=r"mini\.xlsx was edited after it was built.*--force"):
@@ -389,8 +396,36 @@ def test_an_edited_workbook_is_not_overwritten_without_force(tmp_path):
     assert path.read_bytes() == edited
     build_all(out, template_dir=directory, force=True)
     rebuilt = openpyxl.load_workbook(path)
-    assert rebuilt["Data"][cell].value == 175e9
-    assert safefile.stored_fingerprint(path) == safefile.fingerprint(safefile.read_workbook(path, read_only=True))
+    assert rebuilt[params.sheet][cell].value == 175e9
+    assert safefile.stored_fingerprint(path) == safefile.fingerprint(path)
+
+
+@pytest.mark.parametrize("edit", ["comment", "fill", "number format", "validation"])
+def test_an_edit_that_changes_no_value_still_blocks_the_overwrite(tmp_path, edit):
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    directory = _mini(tmp_path, _FIELDS)
+    out = tmp_path / "out"
+    build_all(out, template_dir=directory)
+    path = out / "mini.xlsx"
+    params = compile_file(directory / "mini.toml").names["params"]
+    wb = openpyxl.load_workbook(path)
+    cell = wb[params.sheet][params.coordinate]
+    if edit == "comment":
+        cell.comment = Comment("checked with finance, keep", "analyst")
+    elif edit == "fill":
+        cell.fill = PatternFill("solid", fgColor="FF0000")
+    elif edit == "number format":
+        cell.number_format = "0.000E+00"
+    else:
+        wb[params.sheet].add_data_validation(DataValidation(type="whole", sqref=params.coordinate))
+    wb.save(path)
+    edited = path.read_bytes()
+    with pytest.raises(safefile.OverwriteError, match="edited after it was built"):
+        build_all(out, template_dir=directory)
+    assert path.read_bytes() == edited
 
 
 def test_an_unchanged_workbook_is_rebuilt_when_its_template_changes(tmp_path):
@@ -399,8 +434,8 @@ def test_an_unchanged_workbook_is_rebuilt_when_its_template_changes(tmp_path):
     build_all(out, template_dir=directory)
     (directory / "mini.toml").write_text((directory / "mini.toml").read_text().replace("175e9", "280e9"))
     build_all(out, template_dir=directory)  # the old file still matches its fingerprint: no force needed
-    cell = compile_file(directory / "mini.toml").names["params"].coordinate
-    assert openpyxl.load_workbook(out / "mini.xlsx")["Data"][cell].value == 280e9
+    params = compile_file(directory / "mini.toml").names["params"]
+    assert openpyxl.load_workbook(out / "mini.xlsx")[params.sheet][params.coordinate].value == 280e9
 
 
 def test_a_foreign_file_at_the_target_is_not_overwritten(tmp_path):
@@ -464,16 +499,15 @@ def test_reading_requires_defusedxml(monkeypatch, fresh):
         safefile.read_workbook(out / "calculator.xlsx")
 
 
-def test_fingerprint_ignores_the_zip_and_sees_every_cell(fresh):
+def test_fingerprint_is_stored_and_sees_every_cell(fresh, tmp_path):
     out, _ = fresh
     path = out / "economics_of_llms.xlsx"
     stored = safefile.stored_fingerprint(path)
-    assert stored and stored == safefile.fingerprint(safefile.read_workbook(path, read_only=True))
+    assert stored and stored == safefile.fingerprint(path)
     wb = openpyxl.load_workbook(path)
     wb["T4 Inference cost"]["A1"] = "changed"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    assert safefile.fingerprint(openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)) != stored
+    wb.save(tmp_path / "changed.xlsx")
+    assert safefile.fingerprint(tmp_path / "changed.xlsx") != stored
 
 
 # ---------------------------------------------------------------- templates are checked
@@ -507,3 +541,60 @@ def test_build_time_is_printed_not_asserted(tmp_path, capsys):
     with capsys.disabled():
         print(f"\n[benchmark] xlcost build of {len(NAMES)} workbooks: {time.perf_counter() - start:.2f} s")
     assert os.listdir(tmp_path)
+
+
+# ---------------------------------------------------------------- stored values and audit kinds
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_formula_cell_is_written_with_a_value(fresh, name):
+    import re
+
+    out, _ = fresh
+    with zipfile.ZipFile(out / f"{name}.xlsx") as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    formulas = sum(len(re.findall(r"</f>", xml)) for xml in sheets)
+    valueless = sum(len(re.findall(r"</f><v ?/>", xml)) for xml in sheets)
+    assert formulas > 20 and valueless == 0
+
+
+def test_calculator_stores_the_values_xlcosts_functions_give(fresh, books):
+    from xlcost import udfs
+
+    out, _ = fresh
+    wb = openpyxl.load_workbook(out / "calculator.xlsx", data_only=True)
+    book = books["calculator"]
+    value = {n: book.names[n].value for n in ("model", "hardware", "utilization_inference", "training_tokens",
+                                              "utilization_training")}
+    cell = lambda n: wb[book.names[n].sheet][book.names[n].coordinate].value  # noqa: E731
+    assert cell("infer_cost") == udfs.INFER_COST(value["model"], value["hardware"], value["utilization_inference"])
+    assert cell("train_cost") == udfs.TRAIN_COST(value["model"], value["training_tokens"], value["hardware"],
+                                                 value["utilization_training"])
+    # the spilled sensitivity grid stores every element
+    area = next(c.array for c in book.sheets["Sensitivity"].cells.values() if c.array)
+    grid = [[c.value for c in row] for row in wb["Sensitivity"][area]]
+    assert all(isinstance(v, float) for row in grid for v in row)
+
+
+_KINDS = {  # (table, field label prefix) -> kind: the article's method errors and its not-errors
+    ("T6", "Training cost reduction"): "method error",  # drops Chinchilla's 4.7x training tokens
+    ("T14", "A100s 'ideally'"): "method error",  # 'about 6,000 A100s' is one day of training
+    ("T17", "GPUs"): "method error",  # GPU-seconds per request x requests per hour
+    ("T22", "Total"): "method error",  # the per-head formula counts each projection per head
+    ("T13", "Jasper price per 1,000 tokens"): "method error",  # words and tokens the wrong way round
+    ("T16", "FLOPs per request"): "arithmetic error",  # 1,050 x 1,280 x 96 = 129,024,000
+    ("T9", "GFLOPS per watt — H100"): "other source",  # pre-launch 1,000 TFLOPS
+    ("T12", "Training days"): "other source",  # the measured run
+    ("T19", "Batch where"): "other source",  # read off a measured profile
+    ("T3", "Revenue per search"): "rounding",  # divides by the rounded 2.1T
+}
+
+
+def test_audit_kinds_flag_method_errors_and_spare_rounding(books):
+    audits = [a for name in ("economics_of_llms", "article_audit") for a in books[name].audits]
+    assert {a.kind for a in audits} <= {"matches", "rounding", "arithmetic error", "method error", "other source"}
+    for (table, prefix), kind in _KINDS.items():
+        found = [a for a in audits if a.table == table and a.label.startswith(prefix)]
+        assert found, (table, prefix)
+        assert all(a.kind == kind for a in found[:1]), [(a.label, a.kind) for a in found]
+    method = [a for a in audits if a.kind == "method error"]
+    assert any(a.expect == "matches" for a in method)  # flagged although the arithmetic matches

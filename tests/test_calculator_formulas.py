@@ -157,8 +157,8 @@ def test_dropdowns_come_from_the_catalog_sheet(tmp_path):
     import openpyxl
 
     wb = openpyxl.load_workbook(tmp_path / "calculator.xlsx")
-    lists = {dv.formula1 for dv in wb["Scenario"].data_validations.dataValidation if dv.type == "list"}
-    assert {"=model_names", "=hardware_names"} <= lists
+    lists = {dv.formula1 for dv in wb["Assumptions"].data_validations.dataValidation if dv.type == "list"}
+    assert {"model_names", "hardware_names"} <= lists  # stored without "=", as the file format wants
     names = wb.defined_names
     assert names["model_names"].attr_text.startswith("'Catalog'!$A$")
     catalog_names = [c.value for row in wb["Catalog"][names["hardware_names"].attr_text.split("!")[1]] for c in row]

@@ -1,9 +1,11 @@
 """The workbook generator: ``templates/*.toml`` -> ``workbooks/*.xlsx``.
 
 One module per job: ``template`` reads and checks a template, ``expr`` reads its
-formulas, ``layout`` places every cell (core quantities rendered from the core's
-``.excel`` patterns), ``evaluate`` computes the same cells in Python through the core,
-``xlsx`` and ``charts`` write openpyxl objects, ``safefile`` writes files safely.
+formulas, ``layout`` drives the placement of every cell (``tables`` and the assumptions
+block, ``grids``, ``audit``, ``contents``, ``sheets``, ``chart_layout``; names resolved by
+``refs``) into a ``book.Book``; ``evaluate`` computes every formula cell in Python
+through the core; ``xlsx``, ``charts`` and ``numfmt`` write openpyxl objects;
+``xlsx_values`` stores the computed values; ``safefile`` writes files safely.
 
 >>> paths = build_all("workbooks")   # doctest: +SKIP
 """
@@ -37,12 +39,17 @@ def compile_file(path):
 
 
 def render(book):
-    """(openpyxl workbook, xlsx bytes) of a ``Book``, fingerprint stored in its properties."""
+    """(openpyxl workbook, xlsx bytes) of a ``Book``: formula values stored, fingerprint set."""
     from . import safefile, xlsx
+    from .evaluate import cell_values
 
-    wb = xlsx.workbook(book)
-    xlsx.set_fingerprint(wb, safefile.fingerprint(wb))
-    return wb, safefile.serialize(wb)
+    values = cell_values(book)
+    wb = xlsx.workbook(book, values)
+    xlsx.set_fingerprint(wb, safefile.PLACEHOLDER)
+    by_sheet = {}
+    for (sheet, row, col), value in values.items():
+        by_sheet.setdefault(sheet, {})[(row, col)] = value
+    return wb, safefile.serialize(wb, by_sheet)
 
 
 def build_all(out="workbooks", force=False, template_dir=None):

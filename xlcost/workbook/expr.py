@@ -265,8 +265,15 @@ _ALLOWED = (
 )
 
 
-def evaluate(tokens, value_of):
-    """Python value of resolved tokens; ``value_of(ref)`` gives a reference's value."""
+def evaluate(tokens, value_of, functions=None):
+    """Python value of resolved tokens; ``value_of(ref)`` gives a reference's value.
+
+    ``functions`` maps Excel function names to Python callables (default ``FUNCTIONS``).
+
+    >>> evaluate(parse("2*3+MAX(1,4)"), None)
+    10.0
+    """
+    functions = FUNCTIONS if functions is None else functions
     source, env = [], {}
     for token in tokens:
         if token.kind == "name":
@@ -274,9 +281,9 @@ def evaluate(tokens, value_of):
             env[key] = value_of(token.ref)
             source.append(key)
         elif token.kind == "func":
-            if token.text not in FUNCTIONS:
+            if token.text not in functions:
                 raise TemplateError(f"no Python rendering of Excel function {token.text}")
-            env["_f" + token.text] = FUNCTIONS[token.text]
+            env["_f" + token.text] = functions[token.text]
             source.append("_f" + token.text)
         elif token.kind == "str":
             source.append(repr(token.text[1:-1].replace('""', '"')))

@@ -1,13 +1,14 @@
 """Files that never lose work: contained paths, fingerprints, atomic replacement, safe reading.
 
 - ``target_path``: the output must stay inside the output directory.
-- ``fingerprint``: a hash of a workbook's cell content (sheets, values, formulas), stored
-  in its custom document properties; a file whose content no longer matches its
-  stored fingerprint was edited by someone and is not overwritten without ``force``.
+- ``fingerprint``: a hash of every part of the workbook file (cells, values, styles and
+  formats, comments, validation, names, charts, print setup), stored in its custom
+  document properties; a file whose parts no longer match its stored fingerprint was
+  edited by someone and is not overwritten without ``force``.
 - ``write_atomic``: temporary file in the same directory, fsync, ``os.replace``; a
   failure at any point leaves the previous file as it was.
-- ``serialize``: the xlsx bytes, with fixed zip timestamps so equal content gives
-  equal bytes.
+- ``serialize``: the xlsx bytes, formula values stored, with fixed zip timestamps so
+  equal content gives equal bytes.
 - Existing workbooks are read with defusedxml underneath (``xlcost.safe_xlsx``).
 """
 
@@ -45,36 +46,31 @@ def target_path(out, file_name):
 
 # ---------------------------------------------------------------- fingerprints
 
-def _canonical(value, data_type):
-    if value is None:
-        return None
-    if hasattr(value, "ref") and hasattr(value, "text"):  # ArrayFormula
-        return f"a|{value.ref}|{value.text}"
-    if data_type == "f":
-        return f"f|{value}"
-    if isinstance(value, bool):
-        return f"b|{value}"
-    if isinstance(value, (int, float)):
-        return f"n|{float(value)!r}"
-    if isinstance(value, str):
-        return f"s|{value}"
-    return f"{type(value).__name__}|{value}"
+PLACEHOLDER = "0" * 64
+_CUSTOM = "docProps/custom.xml"
 
 
-def fingerprint(wb):
-    """Hex digest of the cell content of an openpyxl workbook (written or read-only loaded)."""
+def fingerprint_parts(parts):
+    """Hex digest of every part of a workbook but the one that stores the fingerprint.
+
+    Parts are the whole file: cells, values, formulas, styles and number formats,
+    comments, data validation, names, charts, print settings. Any edit saved by any
+    program changes at least one of them.
+    """
     digest = hashlib.sha256()
-    for ws in wb.worksheets:
-        digest.update(b"\x00sheet\x00" + ws.title.encode())
-        if hasattr(ws, "_cells"):
-            cells = (ws._cells[key] for key in sorted(ws._cells))
-        else:
-            cells = (cell for row in ws.iter_rows() for cell in row)
-        for cell in cells:
-            text = _canonical(cell.value, getattr(cell, "data_type", None))
-            if text is not None:
-                digest.update(f"\x00{cell.row},{cell.column}\x00{text}".encode())
+    for name in sorted(parts):
+        if name != _CUSTOM:
+            digest.update(b"\x00" + name.encode() + b"\x00" + hashlib.sha256(parts[name]).digest())
     return digest.hexdigest()
+
+
+def fingerprint(path):
+    """The fingerprint of the workbook file at ``path`` (refused unread if it is hostile)."""
+    from ..safe_xlsx import check_archive
+
+    check_archive(path)
+    with zipfile.ZipFile(path) as archive:
+        return fingerprint_parts({name: archive.read(name) for name in archive.namelist()})
 
 
 def stored_fingerprint(path):
@@ -110,7 +106,7 @@ def check_overwrite(path, new_bytes, force=False):
         return None
     try:
         stored = stored_fingerprint(path)
-        actual = fingerprint(read_workbook(path, read_only=True)) if stored else None
+        actual = fingerprint(path) if stored else None
     except (XlcostError, zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
         return f"{path} cannot be read as a workbook xlcost built ({error}); refusing to overwrite it (use --force)"
     if stored is None:
@@ -125,30 +121,54 @@ def check_overwrite(path, new_bytes, force=False):
 
 # ---------------------------------------------------------------- writing
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A ZipFile whose members all carry the same timestamp, so bytes depend on content only."""
+class _Parts:
+    """Stands in for the zip archive while openpyxl writes: keeps each part's bytes, in order."""
 
-    def writestr(self, name, data, compress_type=None, compresslevel=None):
-        if not isinstance(name, zipfile.ZipInfo):
+    def __init__(self):
+        self.parts = {}
+
+    def writestr(self, name, data, *args, **kwargs):
+        self.parts[getattr(name, "filename", name)] = data.encode() if isinstance(data, str) else data
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        # openpyxl streams each worksheet through a temporary file: keep its bytes
+        with open(filename, "rb") as handle:
+            self.parts[arcname or os.path.basename(filename)] = handle.read()
+
+    def namelist(self):
+        return list(self.parts)
+
+    def close(self):
+        pass
+
+
+def serialize(wb, values=None):
+    """The xlsx bytes of an openpyxl workbook, formula values stored, fingerprint set.
+
+    ``values`` maps a sheet title to {(row, col): value} of its formula cells; each is
+    written into the worksheet XML as the formula's cached value (``xlsx_values``).
+    The fingerprint (a custom property holding ``PLACEHOLDER`` until now) is the hash of
+    every other part. Zip members carry a fixed timestamp, so equal content gives equal bytes.
+    """
+    from openpyxl.writer.excel import ExcelWriter
+
+    from .xlsx_values import store
+
+    collected = _Parts()
+    ExcelWriter(wb, collected).save()
+    parts = collected.parts
+    for ws in wb.worksheets:
+        if values and values.get(ws.title):
+            parts[ws.path[1:]] = store(parts[ws.path[1:]], values[ws.title])
+    if _CUSTOM in parts:
+        parts[_CUSTOM] = parts[_CUSTOM].replace(PLACEHOLDER.encode(), fingerprint_parts(parts).encode())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for name, data in parts.items():
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            name = info
-        super().writestr(name, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        # openpyxl streams each worksheet through a temporary file: store its bytes, not its mtime
-        with open(filename, "rb") as handle:
-            self.writestr(arcname or os.path.basename(filename), handle.read())
-
-
-def serialize(wb):
-    """The xlsx bytes of an openpyxl workbook (document timestamps as set on ``wb.properties``)."""
-    from openpyxl.writer.excel import ExcelWriter
-
-    buffer = io.BytesIO()
-    archive = _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(wb, archive).save()
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .expr import TemplateError
 
-WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents"}
+WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents", "assumptions"}
 TABLE_KEYS = {
     "table": {"kind", "sheet", "id", "title", "caption", "source", "notes", "prefix", "layout", "items",
               "field", "chart", "label_header", "width"},
@@ -24,13 +24,14 @@ TABLE_KEYS = {
 FIELD_KEYS = {
     "key", "name", "label", "unit", "format", "source", "note", "heading", "value", "values", "catalog",
     "choices", "choices_from", "validate", "text", "quantity", "args", "formula", "method", "published",
-    "precision", "expect", "scale",
+    "precision", "expect", "kind", "scale", "free_entry",
 }
 AXIS_KEYS = {"key", "name", "label", "values", "format", "unit", "source"}
 CHART_KEYS = {"type", "title", "series", "categories", "x_title", "y_title", "y_format", "x_format",
               "log_x", "log_y", "width", "height", "grouping", "by", "y_min", "y_max"}
 ITEM_KEYS = {"key", "label", "source"}
 STATUSES = ("matches", "differs")
+KINDS = ("matches", "rounding", "arithmetic error", "method error", "other source")
 
 
 def load(path):
@@ -114,9 +115,15 @@ def _check_table(place, table):
             raise TemplateError(f"{fplace}: {len(field['values'])} values for {n} items")
         if "published" in field:
             _need(fplace, field, "precision")
-        for status in per_item(field.get("expect", "matches"), items, fplace):
+        expects = per_item(field.get("expect", "matches"), items, fplace)
+        kinds = per_item(field.get("kind", ""), items, fplace)
+        for status, kind in zip(expects, kinds):
             if status not in STATUSES + ("",):
                 raise TemplateError(f"{fplace}: expect must be matches or differs, got {status!r}")
+            if kind not in KINDS + ("",):
+                raise TemplateError(f"{fplace}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+            if status == "differs" and kind in ("", "matches"):
+                raise TemplateError(f"{fplace}: a difference needs its kind ({', '.join(KINDS[1:])})")
 
 
 def per_item(spec, items, where=""):

@@ -1,11 +1,12 @@
 """Write a laid-out ``Book`` as an openpyxl workbook: values, formulas, names, styles, checks.
 
-Only ``layout.Formula`` values become formulas. Every other string is stored as
+Only ``book.Formula`` values become formulas. Every other string is stored as
 text (data type "s", with Excel's quote prefix when it starts with =, +, - or @),
 so template or user text can never turn into a formula.
 """
 
 import datetime
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -17,9 +18,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.pagebreak import Break
 
-from . import charts
-from .layout import Formula
+from . import charts, numfmt
+from .book import Formula
 
 # fixed document timestamps: a rebuild is identical to the committed file
 FIXED_TIME = datetime.datetime(2024, 1, 1)
@@ -54,41 +56,50 @@ _THIN = Side(style="thin", color="BFBFBF")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_LINK_FILL = PatternFill("solid", fgColor="EAF4E4")
 _MATCH_FILL = PatternFill("solid", fgColor="C6EFCE")
 _DIFFER_FILL = PatternFill("solid", fgColor="FFD7B5")
+_ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 _WHITE_BOLD = Font(bold=True, color="FFFFFF")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 STYLES = {
-    "title": dict(font=Font(bold=True, size=14, color="1F3864")),
-    "caption": dict(font=Font(italic=True, color="595959")),
-    "source": dict(font=Font(size=9, color="7F7F7F")),
-    "header": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=Alignment(vertical="center")),
-    "header_item": dict(font=_WHITE_BOLD, fill=_HEADER_FILL,
-                        alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)),
-    "header_wrap": dict(font=_WHITE_BOLD, fill=_HEADER_FILL,
-                        alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)),
+    "title": dict(font=Font(bold=True, size=14, color="1F3864"), alignment=_WRAP),
+    "caption": dict(font=Font(italic=True, color="595959"), alignment=_WRAP),
+    "source": dict(font=Font(size=9, color="595959"), alignment=_WRAP),
+    "header": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=Alignment(vertical="center", wrap_text=True)),
+    "header_item": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=_CENTER_WRAP),
+    "header_wrap": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=_CENTER_WRAP),
     "subheading": dict(font=Font(bold=True, color="1F4E78")),
-    "label": dict(),
-    "unit": dict(font=Font(italic=True, color="7F7F7F")),
+    "label": dict(alignment=Alignment(vertical="center", wrap_text=True)),
+    "unit": dict(font=Font(italic=True, color="7F7F7F"), alignment=Alignment(vertical="center", wrap_text=True)),
     "input": dict(font=Font(color="0000FF"), fill=_INPUT_FILL, border=_BOX),
     "input_text": dict(font=Font(color="0000FF"), fill=_INPUT_FILL, border=_BOX),
     "input_header": dict(font=Font(bold=True, color="0000FF"), fill=_INPUT_FILL, border=_BOX,
                          alignment=Alignment(horizontal="center")),
+    "linked": dict(font=Font(color="00704A"), fill=_LINK_FILL, border=_BOX),
     "computed": dict(border=_BOX),
     "computed_legend": dict(border=_BOX),
     "computed_blank": dict(border=_BOX, font=Font(color="A6A6A6"), alignment=Alignment(horizontal="center")),
     "published": dict(font=Font(color="404040"), border=_BOX),
     "status": dict(font=Font(bold=True), border=_BOX, alignment=Alignment(horizontal="center")),
-    "source_col": dict(font=Font(size=9, color="7F7F7F")),
-    "method": dict(font=Font(size=9, italic=True, color="7030A0")),
-    "note": dict(font=Font(size=9, italic=True, color="595959")),
+    "kind": dict(border=_BOX, alignment=Alignment(horizontal="center")),
+    "check": dict(font=Font(bold=True, color="C00000"), alignment=_WRAP),
+    "source_col": dict(font=Font(size=9, color="595959"), alignment=_WRAP),
+    "method": dict(font=Font(size=9, italic=True, color="7030A0"), alignment=_WRAP),
+    "note": dict(font=Font(size=9, italic=True, color="595959"), alignment=_WRAP),
     "link": dict(font=Font(color="0563C1", underline="single")),
     "total": dict(font=Font(bold=True), border=_BOX),
     "legend_match": dict(fill=_MATCH_FILL, border=_BOX, alignment=Alignment(horizontal="center")),
     "legend_differ": dict(fill=_DIFFER_FILL, border=_BOX, alignment=Alignment(horizontal="center")),
-    "text": dict(),
+    "text": dict(alignment=Alignment(vertical="center", wrap_text=True)),
     "cell": dict(),
 }
+FONT_PT = {name: (style["font"].sz if "font" in style and style["font"].sz else 11) for name, style in STYLES.items()}
+MIN_PRINT_PT = 8  # the smallest type a printed page may show
+# printable width of a landscape / portrait Letter page with 0.5-inch side margins, in pixels at 96 dpi
+PAGE_PX = {"landscape": 10.0 * 96, "portrait": 7.5 * 96}
 
 _VALIDATIONS = {
     "fraction": dict(type="decimal", operator="between", formula1="0", formula2="1",
@@ -109,8 +120,29 @@ def set_text(cell, text):
         cell.quotePrefix = True
 
 
-def write_cell(ws, row, col, spec):
+class Styler:
+    """Applies named styles, building each (style, number format) combination once and sharing it."""
+
+    def __init__(self):
+        self.cache = {}
+
+    def apply(self, cell, style, fmt):
+        key = (style, fmt)
+        shared = self.cache.get(key)
+        if shared is not None:
+            cell._style = copy(shared)
+            return
+        for attribute, setting in STYLES[style].items():
+            setattr(cell, attribute, setting)
+        fmt = number_format(fmt)
+        if fmt:
+            cell.number_format = fmt
+        self.cache[key] = copy(cell._style)
+
+
+def write_cell(ws, row, col, spec, styler):
     cell = ws.cell(row=row, column=col)
+    styler.apply(cell, spec.style, spec.fmt)  # first: the quote prefix of text is set on top of it
     value = spec.value
     if isinstance(value, Formula):
         cell.value = ArrayFormula(spec.array, str(value)) if spec.array else str(value)
@@ -118,12 +150,6 @@ def write_cell(ws, row, col, spec):
         set_text(cell, value)
     elif value is not None:
         cell.value = value
-    style = STYLES[spec.style]
-    for attribute, setting in style.items():
-        setattr(cell, attribute, setting)
-    fmt = number_format(spec.fmt)
-    if fmt:
-        cell.number_format = fmt
     if spec.comment:
         comment = Comment(spec.comment, "xlcost")
         comment.width, comment.height = 360, min(40 + len(spec.comment) // 2, 300)
@@ -131,35 +157,105 @@ def write_cell(ws, row, col, spec):
     return cell
 
 
-def workbook(book):
-    """An openpyxl Workbook holding ``book``."""
+def _fit_widths(sheet, values):
+    """Widen each column to the widest number it shows (formatted), so no cell shows #####."""
+    merged = {(r, c) for r1, c1, r2, c2 in sheet.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+              if (r, c) != (r1, c1)}
+    spans = {(r1, c1): c2 - c1 + 1 for r1, c1, r2, c2 in sheet.merges}
+    for (row, col), spec in sheet.cells.items():
+        if (row, col) in merged or spans.get((row, col), 1) > 1:
+            continue
+        value = values.get((sheet.name, row, col), spec.value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            need = numfmt.width_chars(number_format(spec.fmt), value) + (1 if spec.style.startswith("input") else 0)
+            if need > sheet.widths.get(col, 8.43):
+                sheet.widths[col] = need
+
+
+def _row_heights(sheet):
+    """Row heights for wrapped text: lines the text needs in its (merged) width, times the line height."""
+    spans = {(r1, c1): sum(sheet.widths.get(c, 8.43) for c in range(c1, c2 + 1)) for r1, c1, r2, c2 in sheet.merges
+             if r1 == r2}
+    heights = {}
+    for (row, col), spec in sheet.cells.items():
+        text = spec.value
+        if not isinstance(text, str) or isinstance(text, Formula) or not STYLES[spec.style].get("alignment") \
+                or not STYLES[spec.style]["alignment"].wrap_text:
+            continue
+        points = FONT_PT[spec.style]
+        width = spans.get((row, col), sheet.widths.get(col, 8.43))
+        per_line = max(width * 11 / points * 0.95 - 1, 4)
+        lines = sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
+        heights[row] = max(heights.get(row, 0), lines * points * 1.3 + 3)
+    for row, height in heights.items():
+        if height > 16 or row in sheet.heights:
+            sheet.heights[row] = max(sheet.heights.get(row, 0), height)
+
+
+def _print_setup(ws, sheet):
+    """Landscape where the sheet is wide, fit to one page wide only if type stays >= 8 pt, titles, page numbers."""
+    width_px = sum(int(w * 7 + 5) for c, w in sheet.widths.items())
+    smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
+    orientation = "portrait" if width_px <= PAGE_PX["portrait"] else "landscape"
+    ws.page_setup.orientation = orientation
+    ws.print_options.horizontalCentered = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
+    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
+    scale = PAGE_PX[orientation] / width_px if width_px else 1
+    if scale < 1 and scale * smallest_pt >= MIN_PRINT_PT:
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.header_rows:
+        ws.print_title_rows = f"{sheet.header_rows[0]}:{sheet.header_rows[1]}"
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.oddFooter.left.size = ws.oddFooter.right.size = 9
+    ws.oddHeader.left.text = "&F"
+    ws.oddHeader.left.size = 9
+    for row in sorted(set(sheet.breaks)):
+        if row > 0:
+            ws.row_breaks.append(Break(id=row))
+
+
+def workbook(book, values=None):
+    """An openpyxl Workbook holding ``book``; ``values`` (formula cell values) size the columns."""
+    values = values or {}
+    styler = Styler()
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in book.sheets.values():
         ws = wb.create_sheet(sheet.name)
         ws.sheet_view.showGridLines = False
+        _fit_widths(sheet, values)
+        _row_heights(sheet)
         for (row, col), spec in sorted(sheet.cells.items()):
-            cell = write_cell(ws, row, col, spec)
+            cell = write_cell(ws, row, col, spec, styler)
             if spec.style == "link":
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(spec.value)}!A1",
                                            display=spec.value)
         for r1, c1, r2, c2 in sheet.merges:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-            ws.cell(r1, c1).alignment = Alignment(horizontal="center")
+            if r1 == r2 and c2 > c1 and sheet.cells.get((r1, c1)) and sheet.cells[(r1, c1)].style in (
+                    "computed", "linked", "input"):
+                ws.cell(r1, c1).alignment = Alignment(horizontal="center")
         for row, height in sorted(sheet.heights.items()):
-            ws.row_dimensions[row].height = height
+            ws.row_dimensions[row].height = round(height, 1)
         for col, width in sorted(sheet.widths.items()):
-            ws.column_dimensions[get_column_letter(col)].width = width
+            ws.column_dimensions[get_column_letter(col)].width = round(width, 2)
         _validations(ws, sheet)
         for area in sheet.statuses:
             ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=['"matches"'], fill=_MATCH_FILL))
             ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=['"differs"'], fill=_DIFFER_FILL))
+            ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=['"invalid input"'],
+                                                           fill=_ERROR_FILL))
+        for area in sheet.kinds:
+            for kind in ("arithmetic error", "method error", "unexplained", "invalid input"):
+                ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=[f'"{kind}"'],
+                                                               fill=_DIFFER_FILL))
         if sheet.freeze:
             ws.freeze_panes = sheet.freeze
-        ws.page_setup.orientation = "landscape"
-        if sheet.fit_width:
-            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
+        _print_setup(ws, sheet)
         for spec in sheet.charts:
             ws.add_chart(charts.make(ws, spec), f"{get_column_letter(spec.anchor[1])}{spec.anchor[0]}")
     for name, ref in book.names.items():
@@ -175,11 +271,12 @@ def workbook(book):
 
 def _validations(ws, sheet):
     groups = {}
-    for kind, coordinate in sheet.validations:
-        groups.setdefault(kind, []).append(coordinate)
-    for (kind, formula), coordinates in groups.items():
+    for kind, coordinate, free in sheet.validations:
+        groups.setdefault((kind, free), []).append(coordinate)
+    for ((kind, formula), free), coordinates in groups.items():
         if kind == "list":
-            dv = DataValidation(type="list", formula1=formula, allow_blank=False, showErrorMessage=True,
+            # free entry: the list is a suggestion, any value may be typed (a warning, not a refusal)
+            dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=not free,
                                 error="Pick a value from the list")
         else:
             dv = DataValidation(allow_blank=False, showErrorMessage=True, **_VALIDATIONS[kind])

@@ -1,0 +1,98 @@
+"""Pictures of every printed page of every workbook: LibreOffice -> PDF -> PNG.
+
+    python docs/make_pictures.py            # writes docs/pictures/<workbook>/*.png and docs/pictures/README.md
+
+The committed workbooks (``workbooks/*.xlsx``, values stored) are printed as they
+would print from Excel: one LibreOffice start exports every workbook to PDF with the
+workbooks' own page setup (orientation, fit, repeated headers, page numbers), then
+``pdftoppm`` turns each page into a PNG. The footer of every page names its sheet, so
+each picture is filed under its sheet. poppler-utils (pdftoppm, pdftotext) is installed
+with apt-get when it is missing.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "pictures"
+DPI = 70
+
+
+def _ensure_poppler():
+    if shutil.which("pdftoppm") and shutil.which("pdftotext"):
+        return
+    if shutil.which("apt-get") is None:
+        sys.exit("pdftoppm is missing: install poppler-utils")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "poppler-utils"], check=True,
+                   env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+
+
+def _pdfs(workbooks, out_dir):
+    """Every workbook printed to PDF in one LibreOffice start (a private profile)."""
+    sys.path.insert(0, str(ROOT))
+    from xlcost import recalc
+
+    with tempfile.TemporaryDirectory(prefix="xlcost-pdf-") as profile:
+        command = recalc.convert_command(Path(profile).resolve().as_uri(), out_dir, workbooks)
+        command[command.index("xlsx")] = "pdf"
+        subprocess.run(command, check=True, capture_output=True, timeout=600)
+    return {p: out_dir / (p.stem + ".pdf") for p in workbooks}
+
+
+def _slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _sheet_of_page(pdf, page, sheets):
+    text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    footer = [line for line in text.splitlines() if "Page " in line and " of " in line]
+    for line in reversed(footer):
+        for sheet in sorted(sheets, key=len, reverse=True):
+            if line.strip().startswith(sheet):
+                return sheet
+    return None
+
+
+def main():
+    import openpyxl
+
+    _ensure_poppler()
+    workbooks = sorted((ROOT / "workbooks").glob("*.xlsx"))
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True)
+    index = ["# Printed pages of the workbooks", "",
+             "Every page as LibreOffice prints it from the committed workbooks (stored values, the workbooks' own "
+             "page setup). Regenerate with `python docs/make_pictures.py`.", ""]
+    with tempfile.TemporaryDirectory(prefix="xlcost-pictures-") as tmp:
+        tmp = Path(tmp)
+        for workbook, pdf in _pdfs(workbooks, tmp).items():
+            sheets = openpyxl.load_workbook(workbook, read_only=True).sheetnames
+            pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout).group(1))
+            subprocess.run(["pdftoppm", "-png", "-r", str(DPI), str(pdf), str(tmp / workbook.stem)], check=True)
+            target = OUT / workbook.stem
+            target.mkdir()
+            index += [f"## {workbook.name}", ""]
+            current, count = None, 0
+            for page in range(1, pages + 1):
+                sheet = _sheet_of_page(pdf, page, sheets) or current or "page"
+                count = count + 1 if sheet == current else 1
+                current = sheet
+                source = next(tmp.glob(f"{workbook.stem}-{page:0{len(str(pages))}d}.png"))
+                name = f"{page:03d}-{_slug(sheet)}-{count}.png"
+                shutil.move(source, target / name)
+                index.append(f"- {sheet}, page {count}: [{name}]({workbook.stem}/{name})")
+            index.append("")
+    (OUT / "README.md").write_text("\n".join(index), encoding="utf-8")
+    print(f"wrote {sum(1 for _ in OUT.rglob('*.png'))} pictures under {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""How wide a number shows under an Excel number format: columns are sized so no cell shows #####.
+
+A small reader of the format codes the templates use (sections, quoted literals,
+thousands separators and trailing-comma scaling, percent, decimals, scientific).
+
+>>> display('"$"#,##0.0,,"M"', 11216529.0)
+'$11.2M'
+>>> display("0.0%", 0.213)
+'21.3%'
+>>> display("0.00E+00", 3.675e14)
+'3.68E+14'
+"""
+
+import re
+
+_QUOTED = re.compile(r'"([^"]*)"|\\(.)')
+
+
+def _section(fmt, value):
+    sections = fmt.split(";")
+    if value < 0 and len(sections) > 1:
+        return sections[1], True
+    if value == 0 and len(sections) > 2:
+        return sections[2], False
+    return sections[0], False
+
+
+def display(fmt, value):
+    """The text Excel shows for ``value`` under ``fmt`` (general format when ``fmt`` is None)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if not isinstance(value, (int, float)):
+        return str(value)
+    if not fmt or fmt == "General":
+        text = f"{value:.10g}"
+        return text if len(text) <= 11 else f"{value:.5E}"
+    section, negative_section = _section(fmt, value)
+    literals = []
+    code = _QUOTED.sub(lambda m: literals.append(m.group(1) or m.group(2)) or "\x00", section)
+    code = code.replace("_)", " ").replace("*", "")
+    if "@" in code:
+        return str(value)
+    number = abs(value) if negative_section else value
+    if "%" in code:
+        number *= 100
+    digits = re.search(r"[0#?][0#?,]*(\.[0#?]+)?(,*)(E[+-][0#]+)?", code)
+    if not digits:
+        return code.replace("\x00", "".join(literals))
+    integer = digits.group(0).split(".")[0].split("E")[0]
+    scaling = len(digits.group(2)) if digits.group(1) else len(integer) - len(integer.rstrip(","))
+    grouping = "," in integer.rstrip(",")
+    number /= 1000 ** scaling
+    decimals = len(digits.group(1)) - 1 if digits.group(1) else 0
+    if digits.group(3):
+        text = f"{number:.{decimals}E}"
+        mantissa, exponent = text.split("E")
+        text = f"{mantissa}E{exponent[0]}{abs(int(exponent)):0{len(digits.group(3)) - 2}d}"
+    else:
+        text = f"{number:{',' if grouping else ''}.{decimals}f}"
+    out = code[: digits.start()] + text + code[digits.end():]
+    for literal in literals:
+        out = out.replace("\x00", literal, 1)
+    return out
+
+
+def width_chars(fmt, value):
+    """Column width (in Excel's character units) the value needs, with a margin for padding."""
+    return len(display(fmt, value)) + 2

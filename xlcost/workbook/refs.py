@@ -1,0 +1,149 @@
+"""Resolving template names to cells: field keys of the same table, defined names of the book.
+
+A template formula names fields of its own table (``chips*peak``, ``price@davinci``,
+``gflops@prev``) or defined names of any table (``cost_per_query_two_stage``).
+Local names resolve at once; other names wait (``Pending``) until every table is placed.
+
+>>> tokens = parse_cached("a*b")
+>>> [t.text for t in tokens]
+['a', '*', 'b']
+"""
+
+import functools
+import inspect
+
+from . import expr
+from .expr import TemplateError
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(text, where):
+    return tuple((t.kind, t.text) for t in expr.parse(text, where))
+
+
+def parse_cached(text, where=""):
+    """Fresh tokens of ``text``, the text parsed once per build and copied after."""
+    return [expr.Token(kind, value) for kind, value in _parsed(str(text), where)]
+
+
+@functools.lru_cache(maxsize=None)
+def parameters(quantity):
+    """(name, default or inspect.Parameter.empty) of a core quantity's arguments, read once."""
+    from .. import core
+
+    function = getattr(core, quantity, None)
+    if function is None or not getattr(function, "excel", None):
+        return None
+    return tuple((name, p.default) for name, p in inspect.signature(function).parameters.items())
+
+
+class Pending:
+    """A reference to a defined name of another table, resolved once every table is placed."""
+
+    def __init__(self, name, where):
+        self.name, self.where = name, where
+
+    def resolve(self, book):
+        if self.name in book.names:
+            return book.names[self.name]
+        if self.name in book.range_names:
+            return Fixed(self.name)
+        raise TemplateError(f"{self.where}: {self.name!r} is neither a field of this table nor a defined name")
+
+
+class Fixed:
+    """A reference rendered as fixed text: a range name or an axis address."""
+
+    def __init__(self, excel):
+        self.excel = excel
+        self.name = excel
+
+
+def resolve(tokens, refs, items, i, where):
+    """``tokens`` with their names bound (field key of item ``i``, or Pending); None if ``@prev`` of the first."""
+    for token in tokens:
+        if token.kind != "name":
+            continue
+        key, _, at = token.text.partition("@")
+        if key in refs:
+            index = i
+            if at == "prev":
+                index = i - 1
+                if index < 0:
+                    return None
+            elif at:
+                keys = [item["key"] for item in items]
+                if at not in keys:
+                    raise TemplateError(f"{where}: no item {at!r} in {token.text!r}")
+                index = keys.index(at)
+            token.ref = refs[key][index]
+            if token.ref is None:
+                return None
+        elif at:
+            raise TemplateError(f"{where}: {token.text!r} names no field of this table")
+        else:
+            token.ref = Pending(token.text, where)
+    return tokens
+
+
+def resolve_spec(spec, refs, items, i, where):
+    """Tokens (formula) or {arg: tokens} (quantity) with local references bound; None if ``@prev`` is absent."""
+    from .template import per_item
+
+    if "formula" in spec:
+        formula = per_item(spec["formula"], items, where)[i]
+        if formula == "":
+            return None
+        return resolve(parse_cached(formula, where), refs, items, i, where)
+    params = parameters(spec["quantity"])
+    if params is None:
+        raise TemplateError(f"{where}: no core quantity {spec['quantity']!r} with an Excel rendering")
+    given = spec.get("args", {})
+    unknown = set(given) - {name for name, _ in params}
+    if unknown:
+        raise TemplateError(f"{where}: {spec['quantity']} has no argument {sorted(unknown)[0]!r}")
+    args = {}
+    for arg, default in params:
+        if arg in given:
+            tokens = resolve(parse_cached(given[arg], where), refs, items, i, where)
+            if tokens is None:
+                return None
+            args[arg] = tokens
+        elif default is inspect.Parameter.empty or default is None:
+            raise TemplateError(f"{where}: {spec['quantity']} needs argument {arg!r}")
+    return args
+
+
+def same(a, b):
+    """Whether two resolved specs refer to the same cells the same way (a field shared by every item)."""
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return len(a) == len(b) and all(x.text == y.text and _key(x.ref) == _key(y.ref) for x, y in zip(a, b))
+
+
+def _key(ref):
+    return ("pending", ref.name) if isinstance(ref, Pending) else id(ref)
+
+
+def formula_text(book, ref):
+    """The Excel text (without "=") of a computed ``Ref``: the core's pattern filled in, or the template's formula."""
+    from .. import core
+
+    for tokens in (ref.args.values() if ref.args is not None else [ref.tokens]):
+        for token in tokens:
+            if isinstance(token.ref, Pending):
+                token.ref = token.ref.resolve(book)
+    if ref.quantity:
+        args = dict(ref.args)
+        pattern = getattr(core, ref.quantity).excel
+        for arg, default in parameters(ref.quantity):
+            if arg not in args and "{" + arg + "}" in pattern:  # a text choice keeps its default
+                args[arg] = parse_cached(expr.number(default))
+        text = expr.fill(pattern, args)
+    else:
+        text = expr.render_tokens(ref.tokens)
+    if ref.scale != 1.0:
+        text = f"({text})/{expr.number(ref.scale)}"
+    return expr.simplify(text)

@@ -1,0 +1,41 @@
+"""Sheets that copy data rather than compute: the catalog (dropdown lists) and settings."""
+
+from openpyxl.utils import quote_sheetname
+
+# catalog columns printed as wrapped text rather than widening their column
+_TEXT_COLUMNS = ("source", "notes")
+
+
+class OtherSheets:
+    """``kind = "catalog"`` and ``kind = "conf"`` tables (mixed into ``layout.Compiler``)."""
+
+    def _place_catalog(self, sheet, table):
+        from .. import catalog
+
+        r = self._heading(sheet, table)
+        columns = table["columns"]
+        for j, column in enumerate(columns):
+            sheet.put(r, 1 + j, column.replace("_", " "), "header_wrap", width=12 if column not in _TEXT_COLUMNS else 40)
+        sheet.heights[r] = 45
+        sheet.header_rows = sheet.header_rows or (r, r)
+        tables = table["catalog"] if isinstance(table["catalog"], list) else [table["catalog"]]
+        rows = [row for name in tables for row in catalog.table(name).rows]
+        for i, row in enumerate(rows):
+            for j, column in enumerate(columns):
+                value = row.get(column)
+                if value is None or value == "":
+                    continue
+                style = "source_col" if column in _TEXT_COLUMNS else ("label" if j == 0 else "cell")
+                fmt = "0.00E+00" if isinstance(value, float) and value >= 1e6 else None
+                sheet.put(r + 1 + i, 1 + j, value, style, fmt,
+                          width=None if column in _TEXT_COLUMNS else min(len(str(value)) + 2, 24))
+        if table.get("name"):
+            self.book.range_names[table["name"]] = f"{quote_sheetname(sheet.name)}!$A${r + 1}:$A${r + len(rows)}"
+        sheet.freeze = "B1"
+        sheet.row = r + len(rows) + 2
+
+    def _place_conf(self, sheet, table):
+        for i, (key, value) in enumerate(table["entries"], start=sheet.row):
+            sheet.put(i, 1, key, "label", width=20)
+            sheet.put(i, 2, value, "text", width=20)
+        sheet.row += len(table["entries"]) + 1

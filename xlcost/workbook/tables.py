@@ -1,0 +1,260 @@
+"""Article tables: items across (or down), fields down (or across), inputs and formulas.
+
+An input field is typed once: in the workbook's assumptions block when it has one
+(the table shows a link to it), else in the table. A computed field is a core
+quantity (``quantity`` + ``args``, rendered from the core's ``.excel`` pattern) or a
+template formula, one per item unless every item would refer to the same cells.
+"""
+
+from . import expr, refs as names
+from .book import ASSUMPTIONS, Formula, Ref
+from .expr import TemplateError
+from .template import per_item
+
+# what each validation kind allows, as a live check message (Excel text, {x} is the cell)
+CHECKS = {
+    "fraction": ('AND(ISNUMBER({x}),{x}>0,{x}<=1)', "must be a share in (0, 1], e.g. 21.3%"),
+    "fraction0": ('AND(ISNUMBER({x}),{x}>=0,{x}<1)', "must be a share in [0, 1), e.g. 30%"),
+    "positive": ('AND(ISNUMBER({x}),{x}>0)', "must be a number > 0"),
+    "nonnegative": ('AND(ISNUMBER({x}),{x}>=0)', "must be a number >= 0"),
+    "whole": ('AND(ISNUMBER({x}),{x}>=0,{x}=INT({x}))', "must be a whole number >= 0"),
+}
+_PY_CHECKS = {
+    "fraction": lambda x: 0 < x <= 1, "fraction0": lambda x: 0 <= x < 1, "positive": lambda x: x > 0,
+    "nonnegative": lambda x: x >= 0, "whole": lambda x: x >= 0 and x == int(x),
+}
+
+
+def check_message(kind, value):
+    """The live check's text for ``value`` ('' when it is valid), as the workbook computes it."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and _PY_CHECKS[kind](value)
+    return "" if ok else CHECKS[kind][1]
+
+
+def catalog_value(spec, where):
+    """(value, source text) of a "table:name:column" catalog reference; a fourth part
+    "table:name:column:YYYY-MM-DD" takes the row in force on that date (an article's prices)."""
+    from .. import catalog
+
+    try:
+        table, name, column, *as_of = spec.split(":")
+        if len(as_of) > 1:
+            raise ValueError("expected table:name:column[:as_of]")
+        row = catalog.table(table).find(name, as_of[0] if as_of else None)
+        value = row[column]
+    except (ValueError, KeyError) as error:
+        raise TemplateError(f"{where}: bad catalog reference {spec!r} ({error})") from None
+    if value is None:
+        raise TemplateError(f"{where}: catalog {table} {row['name']} has no {column}")
+    return value, f"catalog {table}: {row['name']}.{column} ({row['source']}, {row['date']})"
+
+
+def short(text, limit=200):
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class TableLayout:
+    """Placement of ``kind = "table"`` tables (mixed into ``layout.Compiler``)."""
+
+    def _place_table(self, sheet, table):
+        where = f"{self.where} table {table.get('id', '')}"
+        items = table["items"] or [{"key": "", "label": "Value"}]
+        n = len(items)
+        rows_layout = table["layout"] == "rows"
+        prefix = table.get("prefix", "")
+        r = self._heading(sheet, table)
+        header = r
+        refs = {}  # field key -> [Ref per item]
+        table["_cells"] = {}  # field key -> [(row, col) per item] on this sheet
+        fields = [f for f in table["field"] if not (rows_layout and "heading" in f)]
+        if rows_layout:
+            sheet.put(header, 1, table.get("label_header", ""), "header", width=14)
+            source_col = 2 + len([f for f in fields if "heading" not in f])
+            for i, item in enumerate(items):
+                sheet.put(header + 1 + i, 1, item["label"], "label")
+                if item.get("source"):
+                    sheet.put(header + 1 + i, source_col, item["source"], "source_col")
+            if any(item.get("source") for item in items):
+                sheet.put(header, source_col, "Source", "header", width=24)
+            sheet.heights[header] = 45
+            end = header + 1 + n
+        else:
+            sheet.put(header, 1, table.get("label_header", table.get("id", "")), "header")
+            sheet.put(header, 2, "Unit", "header", width=11)
+            for i, item in enumerate(items):
+                sheet.put(header, 3 + i, item["label"], "header_item", width=min(max(len(item["label"]) + 2, 14), 18))
+            source_col = 3 + n
+            if any(len(item["label"]) > 16 for item in items):
+                sheet.heights[header] = 30
+            sheet.put(header, source_col, "Source / method", "header", width=30)
+            end = header + 1
+        sheet.header_rows = sheet.header_rows or (header, header)
+        j = 0
+        sources = []  # (label, source) printed under rows-layout tables
+        for spec in fields:
+            if "heading" in spec:
+                sheet.put(end, 1, spec["heading"], "subheading")
+                end += 1
+                continue
+            fwhere = f"{where} field {spec['key']}"
+            if rows_layout:
+                col = 2 + j
+                label = spec["label"] + (f"\n({spec['unit']})" if spec.get("unit") else "")
+                sheet.put(header, col, label, "header_wrap", width=min(max(len(spec["label"]) * 0.6 + 4, 12), 18))
+                cells = [(header + 1 + i, col) for i in range(n)]
+            else:
+                sheet.put(end, 1, spec["label"], "label")
+                if spec.get("unit"):
+                    sheet.put(end, 2, spec["unit"], "unit")
+                cells = [(end, 3 + i) for i in range(n)]
+            table["_cells"][spec["key"]] = cells
+            refs[spec["key"]], text = self._field(sheet, table, spec, items, cells, prefix, refs, fwhere, rows_layout)
+            if text and rows_layout:
+                sources.append(f"{spec['label']}: {text}")
+            elif text:
+                sheet.put(cells[0][0], source_col, short(text), "method" if spec.get("method") else "source_col")
+            j += 1
+            if not rows_layout:
+                end += 1
+        r = end
+        if sources:
+            r = self._lines(sheet, ["Sources — " + "; ".join(sources)], r, "source", last_col=source_col)
+        if not rows_layout and any(item.get("source") for item in items):
+            text = "; ".join(f"{item['label']}: {item['source']}" for item in items if item.get("source"))
+            r = self._lines(sheet, ["Columns — " + text], r, "source", last_col=source_col)
+        r = self._notes(sheet, table, r, last_col=source_col)
+        table["_refs"], table["_header"], table["_items"] = refs, header, items
+        r = self._audit_block(sheet, table, items, refs, r + 1, where)
+        if not sheet.freeze and len(self._tables_on(sheet.name)) == 1:
+            sheet.freeze = f"{'B' if rows_layout else 'C'}{header + 1}"
+        self._chart_specs(sheet, table, refs, items, rows_layout, header)
+        sheet.row = r + 1
+
+    def _tables_on(self, name):
+        return [t for t in self.data["table"] if t["sheet"] == name]
+
+    def _field(self, sheet, table, spec, items, cells, prefix, refs, where, rows_layout):
+        """[Ref per item] of a field, and its source or method text."""
+        if "quantity" in spec or "formula" in spec:
+            return self._computed(sheet, table, spec, items, cells, prefix, refs, where, rows_layout)
+        n = len(items)
+        name = prefix + spec.get("name", spec["key"])
+        fmt = spec.get("format")
+        shared = "values" not in spec and ("value" in spec or not isinstance(spec.get("catalog"), list))
+        values = [spec.get("value")] * n if shared else per_item(spec.get("values", spec.get("value")), items, where)
+        catalogs = per_item(spec.get("catalog", ""), items, where)
+        out, sources = [], []
+        for i in range(1 if shared else n):
+            value, source = values[i], spec.get("source", "")
+            if catalogs[i]:
+                cvalue, csource = catalog_value(catalogs[i], where)
+                if value is None or value == "":
+                    value, source = cvalue, (source + "; " if source else "") + csource
+                elif abs(float(cvalue) - float(value)) <= 1e-9 * abs(float(value)):
+                    source = (source + "; " if source else "") + "= " + csource
+                else:
+                    source = (source + "; " if source else "") + f"{csource} gives {expr.number(cvalue)}"
+            if value is None:
+                raise TemplateError(f"{where}: no value")
+            if value == "":
+                value = None  # an empty input: functions take their documented default
+            sources.append(source)
+            ref_name = name if (shared or n == 1) else f"{name}_{items[i]['key']}"
+            row, col = cells[i]
+            if self.assumptions is not None:
+                label = spec["label"] + ("" if shared or n == 1 else f" — {items[i]['label']}")
+                ref = self._assumption(table, spec, label, ref_name, value, source, where)
+                sheet.put(row, col, Formula("=" + ref_name), "linked", fmt,
+                          compute=lambda get, ref=ref: get(ref.sheet, ref.row, ref.col))
+            else:
+                ref = Ref(sheet.name, row, col, ref_name, "input", value, where=where, table=table.get("id", ""))
+                self._register(ref, where)
+                self.book.inputs.append(ref)
+                sheet.put(row, col, value, "input_text" if isinstance(value, str) else "input", fmt)
+                self._validation(sheet, spec, ref)
+            out.append(ref)
+        if shared and n > 1:
+            if not rows_layout:
+                sheet.merges.append((cells[0][0], cells[0][1], cells[-1][0], cells[-1][1]))
+            out = out * n
+        text = "; ".join(dict.fromkeys(s for s in sources if s))
+        if self.assumptions is not None:
+            text = "input on the Assumptions sheet" + (f"; {text}" if text and not rows_layout else "")
+        return out, text
+
+    def _assumption(self, table, spec, label, ref_name, value, source, where):
+        """The input's one typed cell, on the assumptions sheet; its Ref."""
+        block = self.assumptions
+        r = block.row
+        if getattr(block, "_last_table", None) != table.get("id"):
+            block._last_table = table.get("id")
+            block.put(r, 1, f"{table.get('id', '')} · {table.get('title', '')}", "subheading")
+            r += 1
+        ref = Ref(ASSUMPTIONS, r, 4, ref_name, "input", value, where=where, table=table.get("id", ""))
+        self._register(ref, where)
+        self.book.inputs.append(ref)
+        block.put(r, 1, table.get("id", ""), "label", width=6)
+        block.put(r, 2, label, "label")
+        block.put(r, 3, spec.get("unit", ""), "unit", width=11)
+        fmt = spec.get("format")
+        block.put(r, 4, value, "input_text" if isinstance(value, str) else "input", fmt, width=14)
+        kind = self._validation(block, spec, ref)
+        if kind in CHECKS:
+            test, message = CHECKS[kind]
+            block.put(r, 5, Formula(f'=IF({test.format(x=ref.coordinate)},"","{message}")'), "check",
+                      compute=lambda get, ref=ref, kind=kind: check_message(kind, get(ref.sheet, ref.row, ref.col)))
+            block.checks.append(f"E{r}")
+        if source:
+            block.put(r, 6, source, "source_col")
+        block.row = r + 1
+        return ref
+
+    def _computed(self, sheet, table, spec, items, cells, prefix, refs, where, rows_layout):
+        n = len(items)
+        name = prefix + spec.get("name", spec["key"])
+        fmt = spec.get("format")
+        resolved = [names.resolve_spec(spec, refs, items, i, where) for i in range(n)]
+        shared = n > 1 and all(names.same(resolved[0], r) for r in resolved[1:]) and not rows_layout
+        out = []
+        for i in range(1 if shared else n):
+            row, col = cells[i]
+            ref_name = name if (shared or n == 1) else f"{name}_{items[i]['key']}"
+            if resolved[i] is None:
+                sheet.put(row, col, "–", "computed_blank")
+                out.append(None)
+                continue
+            ref = Ref(sheet.name, row, col, ref_name, "computed", quantity=spec.get("quantity"),
+                      scale=float(spec.get("scale", 1.0)), where=where, table=table.get("id", ""))
+            if "quantity" in spec:
+                ref.args = resolved[i]
+            else:
+                ref.tokens = resolved[i]
+            self._register(ref, where)
+            self.book.computed.append(ref)
+            sheet.put(row, col, None, "computed", fmt)
+            sheet.cells[(row, col)].ref = ref
+            self.deferred.append(lambda ref=ref, sheet=sheet: self._emit(sheet, ref))
+            out.append(ref)
+        if shared:
+            sheet.merges.append((cells[0][0], cells[0][1], cells[-1][0], cells[-1][1]))
+            out = out * n
+        how = spec.get("method") or (f"xlcost core: {spec['quantity']}" if "quantity" in spec else "")
+        return out, "; ".join(t for t in (how, spec.get("source", "")) if t)
+
+    def _emit(self, sheet, ref):
+        sheet.cells[(ref.row, ref.col)].value = Formula("=" + names.formula_text(self.book, ref))
+
+    def _validation(self, sheet, spec, ref):
+        """Add the input's data validation; its kind (a CHECKS key, "list", or None)."""
+        kind = None
+        if "choices" in spec:
+            kind = ("list", '"' + ",".join(str(c) for c in spec["choices"]) + '"')
+        elif "choices_from" in spec:
+            kind = ("list", spec["choices_from"])  # stored without "=", as the file format wants
+        elif "validate" in spec:
+            kind = (spec["validate"], None)
+        elif isinstance(ref.value, (int, float)) and not isinstance(ref.value, bool):
+            kind = ("nonnegative", None)
+        if kind:
+            sheet.validations.append((kind, ref.coordinate, spec.get("free_entry", False)))
+        return kind[0] if kind else None
