@@ -271,7 +271,7 @@ def evaluate(tokens, value_of, functions=None):
     ``functions`` maps Excel function names to Python callables (default ``FUNCTIONS``).
 
     >>> evaluate(parse("2*3+MAX(1,4)"), None)
-    10.0
+    10
     """
     functions = FUNCTIONS if functions is None else functions
     source, env = [], {}
