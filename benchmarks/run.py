@@ -31,6 +31,7 @@ FIGURES = {
     "4": ("start-up", "fig4_startup"),
     "5": ("xlcost build and LibreOffice recalculation", "fig5_build"),
     "6": ("side by side with llm-analysis", "fig6_llm_analysis"),
+    "7": ("serving throughput, side by side with llm-analysis", "fig7_serving"),
 }
 
 

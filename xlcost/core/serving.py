@@ -24,6 +24,11 @@ from ..errors import FitError
 from . import _check
 from ._check import quantity
 
+
+def _any(condition):
+    """``np.any`` without its cost on a scalar (the common call)."""
+    return condition.any() if isinstance(condition, np.ndarray) else bool(condition)
+
 # ---------------------------------------------------------------- named defaults
 # Set from the measurements cited in docs/serving.md; every function takes them as
 # arguments, so a user can override each one.
@@ -68,7 +73,7 @@ def kv_bytes_per_token(n_layers, kv_dim, bytes_per_value=2, latent_dim=0):
     kv_dim = _check.nonnegative("kv_dim", kv_dim)
     latent_dim = _check.nonnegative("latent_dim", latent_dim)
     width = np.where(latent_dim > 0, latent_dim, 2.0 * kv_dim)
-    if np.any(width <= 0):
+    if _any(width <= 0):
         raise _check.InputError("kv_dim", "must be > 0 (or give latent_dim)", 0.0)
     return n_layers * width * _check.positive("bytes_per_value", bytes_per_value)
 
@@ -87,7 +92,7 @@ def attended_token_layers(context, n_layers, window=0, window_layers=0):
     n_layers = _check.positive("n_layers", n_layers)
     window = _check.nonnegative("window", window)
     window_layers = _check.nonnegative("window_layers", window_layers)
-    if np.any(window_layers > n_layers):
+    if _any(window_layers > n_layers):
         raise _check.InputError("window_layers", "must not exceed n_layers", float(np.max(window_layers)))
     return (n_layers - window_layers) * context + window_layers * np.minimum(context, window)
 
@@ -102,7 +107,7 @@ def kv_bytes_per_sequence(context, kv_bytes_per_token, n_layers, window=0, windo
     2.0
     """
     per_layer = _check.positive("kv_bytes_per_token", kv_bytes_per_token) / _check.positive("n_layers", n_layers)
-    return per_layer * attended_token_layers(context, n_layers, window, window_layers)
+    return per_layer * attended_token_layers.__wrapped__(context, n_layers, window, window_layers)
 
 
 @quantity("{shared_weight_bytes}+{moe_layers}*{n_experts}*{expert_weight_bytes}")
@@ -139,7 +144,7 @@ def weight_bytes_read(tokens, shared_weight_bytes, expert_weight_bytes=0, moe_la
     tokens = _check.positive("tokens", tokens)
     n_experts = _check.positive("n_experts", n_experts)
     k = _check.positive("experts_per_token", experts_per_token)
-    if np.any(k > n_experts):
+    if _any(k > n_experts):
         raise _check.InputError("experts_per_token", "must not exceed n_experts", float(np.max(k)))
     touched = n_experts * (1.0 - (1.0 - k / n_experts) ** tokens)
     return _check.positive("shared_weight_bytes", shared_weight_bytes) + _check.nonnegative(
@@ -234,7 +239,7 @@ def forward_seconds(tokens, attended_per_token, kv_bytes_moved, weight_bytes_rea
         * _check.positive("attention_flops_per_attended", attention_flops_per_attended) / flops_per_s,
     )
     fixed_s = n_layers * _check.nonnegative("layer_overhead_s", layer_overhead_s)
-    return linear_s + attention_s + fixed_s + allreduce_seconds(
+    return linear_s + attention_s + fixed_s + allreduce_seconds.__wrapped__(
         tokens, n_layers, d_model, n_units, interconnect_bytes_per_s, allreduce_latency_s
     )
 
@@ -281,17 +286,20 @@ EFFICIENCY_ARGUMENTS = {
 }
 
 
+_REQUIRED = frozenset((*MODEL_ARGUMENTS, *HARDWARE_ARGUMENTS))
+_ALLOWED = _REQUIRED | frozenset(EFFICIENCY_ARGUMENTS)
+
+
 def _replica(replica):
     """The keyword arguments completed with the efficiency defaults; a missing one is a TypeError."""
-    missing = [name for name in (*MODEL_ARGUMENTS, *HARDWARE_ARGUMENTS) if name not in replica]
-    unknown = [name for name in replica if name not in (*MODEL_ARGUMENTS, *HARDWARE_ARGUMENTS, *EFFICIENCY_ARGUMENTS)]
-    if missing or unknown:
+    if not (_REQUIRED <= replica.keys() <= _ALLOWED):
+        missing, unknown = sorted(_REQUIRED - replica.keys()), sorted(replica.keys() - _ALLOWED)
         raise TypeError(f"serving arguments: missing {missing}, unknown {unknown}")
     return {**EFFICIENCY_ARGUMENTS, **replica}
 
 
 def _forward(tokens, attended, kv_moved, weights_read, r):
-    return forward_seconds(
+    return forward_seconds.__wrapped__(
         tokens, attended, kv_moved, weights_read, r["linear_flops_per_token"], r["attention_flops_per_attended"],
         r["n_layers"], r["d_model"], r["n_units"], r["peak_flops_per_s"], r["memory_bandwidth_bytes_per_s"],
         r["interconnect_bytes_per_s"], r["compute_efficiency"], r["bandwidth_efficiency"], r["layer_overhead_s"],
@@ -300,12 +308,12 @@ def _forward(tokens, attended, kv_moved, weights_read, r):
 
 
 def _weights_read(tokens, r):
-    return weight_bytes_read(tokens, r["shared_weight_bytes"], r["expert_weight_bytes"], r["moe_layers"],
+    return weight_bytes_read.__wrapped__(tokens, r["shared_weight_bytes"], r["expert_weight_bytes"], r["moe_layers"],
                              r["n_experts"], r["experts_per_token"])
 
 
 def _kv_sequence(context, r):
-    return kv_bytes_per_sequence(context, r["kv_bytes_per_token"], r["n_layers"], r["window"], r["window_layers"])
+    return kv_bytes_per_sequence.__wrapped__(context, r["kv_bytes_per_token"], r["n_layers"], r["window"], r["window_layers"])
 
 
 def _composed(pattern, **parts):
@@ -342,11 +350,14 @@ def prefill_seconds(batch, input_tokens, **replica):
     >>> round(prefill_seconds(1, 2048, **r, compute_efficiency=0.6, layer_overhead_s=0), 3)   # A100
     0.15
     """
-    r = _replica(replica)
+    return _prefill(batch, input_tokens, _replica(replica))
+
+
+def _prefill(batch, input_tokens, r):
     batch = _check.positive("batch", batch)
     input_tokens = _check.positive("input_tokens", input_tokens)
     tokens = batch * input_tokens
-    attended = attended_token_layers(input_tokens / 2.0, r["n_layers"], r["window"], r["window_layers"])
+    attended = attended_token_layers.__wrapped__(input_tokens / 2.0, r["n_layers"], r["window"], r["window_layers"])
     kv_written = batch * _kv_sequence(input_tokens, r)
     return _forward(tokens, attended, kv_written, _weights_read(tokens, r), r)
 
@@ -364,16 +375,19 @@ def decode_step_seconds(batch, context, **replica):
     >>> round(decode_step_seconds(1, 1000, **r, bandwidth_efficiency=1, layer_overhead_s=0) * 1e3, 2)
     6.87
     """
-    r = _replica(replica)
+    return _decode(batch, context, _replica(replica))
+
+
+def _decode(batch, context, r):
     batch = _check.positive("batch", batch)
     context = _check.nonnegative("context", context)
-    attended = attended_token_layers(context, r["n_layers"], r["window"], r["window_layers"])
+    attended = attended_token_layers.__wrapped__(context, r["n_layers"], r["window"], r["window_layers"])
     kv_read = batch * _kv_sequence(context, r)
     return _forward(batch, attended, kv_read, _weights_read(batch, r), r)
 
 
 def _held_weights(r):
-    return weight_bytes(r["shared_weight_bytes"], r["expert_weight_bytes"], r["moe_layers"], r["n_experts"])
+    return weight_bytes.__wrapped__(r["shared_weight_bytes"], r["expert_weight_bytes"], r["moe_layers"], r["n_experts"])
 
 
 def _first(values, where):
@@ -401,18 +415,21 @@ def max_batch(context, **replica):
     >>> max_batch(4096, **r)   # (72 GB - 13.5 GB) / 2 GiB
     27.0
     """
-    r = _replica(replica)
+    return _max_batch(context, _replica(replica))
+
+
+def _max_batch(context, r):
     context = _check.positive("context", context)
     memory = r["n_units"] * _check.positive("memory_bytes", r["memory_bytes"])
     weights = _held_weights(r)
     short = weights >= memory
-    if np.any(short):
+    if _any(short):
         raise _fit_error("weights", weights, short, r)
     per_sequence = _kv_sequence(context, r)
     kv_room = (memory - weights) * (1.0 - _check.fraction("memory_reserve", r["memory_reserve"], closed_low=True))
     fits = np.floor(kv_room / per_sequence)
     short = fits < 1
-    if np.any(short):
+    if _any(short):
         raise _fit_error(f"weights and one sequence's KV cache at {_first(context, short):,.0f} tokens",
                          weights + per_sequence, short, r)
     return fits
@@ -422,12 +439,12 @@ def max_batch(context, **replica):
 
 def _batch(batch, input_tokens, output_tokens, r):
     """The batch given (checked to fit), or the largest that fits when ``batch`` is None."""
-    fits = max_batch(input_tokens + output_tokens, **r)
+    fits = _max_batch(input_tokens + output_tokens, r)
     if batch is None:
         return fits
     batch = _check.positive("batch", batch)
     short = batch > fits
-    if np.any(short):
+    if _any(short):
         needed = _held_weights(r) + batch * _kv_sequence(input_tokens + output_tokens, r)
         error = _fit_error(f"weights and KV cache for a batch of {_first(batch, short):,.0f} "
                            f"(at most {_first(fits, short):,.0f} fit)", needed, short, r, argument="batch")
@@ -440,9 +457,7 @@ def _request_parts(batch, input_tokens, output_tokens, r):
     input_tokens = _check.positive("input_tokens", input_tokens)
     output_tokens = _check.positive("output_tokens", output_tokens)
     batch = _batch(batch, input_tokens, output_tokens, r)
-    prefill_s = prefill_seconds(batch, input_tokens, **r)
-    step_s = decode_step_seconds(batch, input_tokens + output_tokens / 2.0, **r)
-    return batch, prefill_s, step_s
+    return batch, _prefill(batch, input_tokens, r), _decode(batch, input_tokens + output_tokens / 2.0, r)
 
 
 _TPOT_EXCEL = _fill(_DECODE_EXCEL, context="{input_tokens}+{output_tokens}/2")
@@ -610,13 +625,13 @@ def _chips_for_load_one(requests_per_s, input_tokens, output_tokens, ttft_s, tpo
     for n_units in UNIT_COUNTS:
         r = _replica({**replica, "n_units": n_units})
         try:
-            most = float(max_batch(input_tokens + output_tokens, **r))
+            most = float(_max_batch(input_tokens + output_tokens, r))
         except FitError as error:
             last_fit_error = error
             continue
         batch = np.unique(np.round(np.geomspace(1.0, most, int(min(most, 2048)))))
-        prefill_s = prefill_seconds(batch, input_tokens, **r)
-        step_s = decode_step_seconds(batch, input_tokens + output_tokens / 2.0, **r)
+        prefill_s = _prefill(batch, input_tokens, r)
+        step_s = _decode(batch, input_tokens + output_tokens / 2.0, r)
         prompt_s = _prompt_compute_seconds(input_tokens, r)
         ttft = step_s + np.maximum(batch / output_tokens, 1.0) * prompt_s  # its own prompt, and others joining
         tpot = step_s + batch / output_tokens * prompt_s
@@ -639,7 +654,7 @@ def _chips_for_load_one(requests_per_s, input_tokens, output_tokens, ttft_s, tpo
 
 def _prompt_compute_seconds(input_tokens, r):
     """Seconds of compute one prompt adds to a decode step it joins (continuous batching)."""
-    attended = attended_token_layers(input_tokens / 2.0, r["n_layers"], r["window"], r["window_layers"])
+    attended = attended_token_layers.__wrapped__(input_tokens / 2.0, r["n_layers"], r["window"], r["window_layers"])
     flops = input_tokens * (r["linear_flops_per_token"] + attended * r["attention_flops_per_attended"])
     return flops / (r["n_units"] * r["peak_flops_per_s"] * r["compute_efficiency"])
 
