@@ -8,7 +8,9 @@ in the project's pyproject.toml. ``xlwings-server run`` does the same as here bu
 fixed port with auto-reload, so this starts uvicorn on ``xlwings_server.main:main_app``
 itself, on 127.0.0.1 and a free port.
 
-The project folder holds one line, ``from xlcost.udfs import *``, the README's step.
+The project folder is made as the README says: ``xlwings-server init``, then its
+``custom_functions/__init__.py`` replaced by one line, ``from xlcost.udfs import *``
+(``init`` writes a ``.env`` with ``XLWINGS_ENVIRONMENT="dev"``).
 XLWINGS_LICENSE_KEY=noncommercial is set in the server's environment only.
 """
 
@@ -32,12 +34,11 @@ def free_port():
 
 
 def make_project(folder):
-    """An xlwings Server project folder whose custom functions are xlcost's."""
+    """The README's steps: ``xlwings-server init FOLDER``, then xlcost's functions as its custom functions."""
     folder = Path(folder)
-    (folder / "custom_functions").mkdir(parents=True, exist_ok=True)
+    command = Path(sys.executable).with_name("xlwings-server")
+    subprocess.run([str(command), "init", str(folder)], check=True, capture_output=True, timeout=120)
     (folder / "custom_functions" / "__init__.py").write_text(CUSTOM_FUNCTIONS)
-    (folder / "custom_scripts").mkdir(exist_ok=True)
-    (folder / "custom_scripts" / "__init__.py").write_text("")
     return folder
 
 

@@ -1,11 +1,12 @@
-"""xlcost as users install it: the sdist and wheel, built, installed in a fresh
-environment, building every workbook from another folder.
+"""xlcost as users install it: the sdist and the wheel, and the README's install steps
+run as written, in fresh virtual environments, building every workbook in another folder.
 
-One build (``python -m build``: the sdist, then the wheel from that sdist) and one fresh
-virtual environment per session; pip installs the wheel and its dependencies from its
-cache, so the module takes about 15 s.
+One build (``python -m build``: the sdist, then the wheel from that sdist) per session;
+the README's steps run in a copy of the sources unpacked from that sdist. pip installs
+the dependencies from its cache.
 """
 
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import _readme
 from xlcost.workbook import build_all
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,22 +39,28 @@ def _source_files(folder, suffixes=None):
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
+    """The sdist, and the wheel built from it (``python -m build``, with the test extra's setuptools)."""
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "build", "--outdir", out, ROOT], cwd=ROOT)
+    _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT], cwd=ROOT)
     (sdist,) = out.glob("xlcost-*.tar.gz")
     (wheel,) = out.glob("xlcost-*.whl")
     return sdist, wheel
 
 
 @pytest.fixture(scope="module")
-def venv(dist, tmp_path_factory):
-    """A fresh virtual environment with the wheel and its dependencies installed."""
-    _, wheel = dist
-    env = tmp_path_factory.mktemp("fresh") / "env"
-    _run([sys.executable, "-m", "venv", "--without-pip", env], cwd=env.parent)
-    python = env / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "-q", wheel], cwd=env.parent)
-    return env
+def clone(dist, tmp_path_factory):
+    """A copy of the sources to run the README's commands in: the sdist, unpacked."""
+    sdist, _ = dist
+    where = tmp_path_factory.mktemp("clone")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(where, filter="data")
+    (folder,) = where.iterdir()
+    return folder
+
+
+def _bash(block_text, cwd):
+    """Run a README block as a user pastes it into a shell."""
+    return _run(["bash", "-euo", "pipefail", "-c", block_text], cwd=cwd)
 
 
 def test_the_sdist_holds_what_its_tests_need(dist):
@@ -77,37 +85,37 @@ def test_the_wheel_holds_every_module_the_catalog_and_the_templates(dist):
     assert not any(name.startswith(("tests/", "templates/", "workbooks/")) for name in inside)
 
 
-def test_the_installed_wheel_builds_every_workbook_in_any_folder(venv, tmp_path):
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    location = _run([venv / "bin" / "python", "-c", "import xlcost; print(xlcost.__file__)"], cwd=elsewhere)
-    assert Path(location.strip()).is_relative_to(venv)  # the installed copy, not this checkout
+def test_the_readme_install_steps_work_from_a_clone_and_from_a_wheel(clone, tmp_path):
+    expected = build_all(tmp_path / "expected")  # the same templates, built by this checkout
 
-    printed = _run([venv / "bin" / "xlcost", "build", "--out", "reports"], cwd=elsewhere).split()
-    expected = build_all(tmp_path / "here")  # the same templates built by this checkout
-    assert sorted(Path(p).name for p in printed) == sorted(Path(p).name for p in expected)
-    assert len(printed) >= 3
+    _bash(_readme.block(_readme.QUICK_START), cwd=clone)
     for path in expected:
-        built = elsewhere / "reports" / Path(path).name
-        assert built.read_bytes() == Path(path).read_bytes(), built.name
+        assert (clone / "workbooks" / Path(path).name).read_bytes() == Path(path).read_bytes(), path
 
-
-def test_the_installed_wheel_builds_your_own_templates(venv, tmp_path):
-    mine = tmp_path / "my_templates"
-    mine.mkdir()
+    _bash(_readme.block(_readme.WHEEL_BUILD), cwd=clone)
+    (wheel,) = (clone / "dist").glob("*.whl")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "my_templates").mkdir(parents=True)
+    shutil.copy(wheel, elsewhere)
     text = (ROOT / "templates" / "calculator.toml").read_text(encoding="utf-8")
     assert 'file = "calculator.xlsx"' in text
-    (mine / "team.toml").write_text(
+    (elsewhere / "my_templates" / "team.toml").write_text(
         text.replace('file = "calculator.xlsx"', 'file = "team_costs.xlsx"'), encoding="utf-8"
     )
-    printed = _run([venv / "bin" / "xlcost", "build", "--templates", mine, "--out", "out"], cwd=tmp_path).split()
-    assert [Path(p).name for p in printed] == ["team_costs.xlsx"]
-    assert zipfile.is_zipfile(tmp_path / "out" / "team_costs.xlsx")
+    printed = _bash(_readme.block(_readme.WHEEL_INSTALL), cwd=elsewhere).split()
 
+    env = elsewhere / "xlcost-env"
+    location = _run([env / "bin" / "python", "-c", "import xlcost; print(xlcost.__file__)"], cwd=tmp_path)
+    assert Path(location.strip()).is_relative_to(env)  # the installed copy, not a checkout
+    names = sorted(Path(p).name for p in expected)
+    assert sorted(Path(p).name for p in printed) == sorted(names + ["team_costs.xlsx"])
+    for path in expected:
+        assert (elsewhere / "workbooks" / Path(path).name).read_bytes() == Path(path).read_bytes(), path
+    assert [p.name for p in (elsewhere / "my_workbooks").iterdir()] == ["team_costs.xlsx"]
+    assert zipfile.is_zipfile(elsewhere / "my_workbooks" / "team_costs.xlsx")
 
-def test_a_missing_templates_folder_is_a_clear_error(venv, tmp_path):
-    done = subprocess.run(
-        [str(venv / "bin" / "xlcost"), "build", "--templates", "nowhere"], cwd=tmp_path, capture_output=True, text=True,
+    missing = subprocess.run(
+        [str(env / "bin" / "xlcost"), "build", "--templates", "nowhere"], cwd=elsewhere, capture_output=True, text=True,
     )
-    assert done.returncode == 2
-    assert "nowhere does not exist" in done.stderr and "Traceback" not in done.stderr
+    assert missing.returncode == 2
+    assert "nowhere does not exist" in missing.stderr and "Traceback" not in missing.stderr

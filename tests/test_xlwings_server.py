@@ -129,6 +129,15 @@ def test_the_served_javascript_parses(server, tmp_path):
     assert checked.returncode == 0, checked.stderr
 
 
+def test_excel_shows_the_functions_under_the_manifest_namespace(server):
+    # `xlwings-server init` writes XLWINGS_ENVIRONMENT="dev": namespace XLWINGS_DEV, so
+    # Excel shows =XLWINGS_DEV.XLCOST.INFER_COST (README, xlwings Server step 3)
+    manifest = server.get("/manifest")
+    assert manifest.status_code == 200
+    assert '<bt:String id="Functions.Namespace" DefaultValue="XLWINGS_DEV" />' in manifest.text
+    assert '<Namespace resid="Functions.Namespace" />' in manifest.text
+
+
 # ---------------------------------------------------------------- calls
 
 
