@@ -156,15 +156,21 @@ def _missing(function, name):
 
 def _run_catalog(args):
     from . import catalog
+    from .catalog import report
 
+    if args.table == "check":
+        today = catalog.as_of_date(args.today) if args.today else None
+        lines = report.check(today, args.older_than)
+        print("\n".join(lines) if lines else "catalog check: no stale prices, no missing fields")
+        return
     for name in [args.table] if args.table else list(catalog.FILES):
-        rows = catalog.table(name).rows
+        found = catalog.table(name)
+        rows = found.all_rows() if args.history else found.at(args.as_of)
         if args.json:
             print(json.dumps({name: rows}))
             continue
-        print(f"# {name} ({len(rows)} rows)")
-        for row in rows:
-            print(f"{row['name']:<28} {row['date']:<11} {row['source']}")
+        print(f"# {name} ({len(rows)} rows{', as of ' + args.as_of if args.as_of else ''})")
+        print("\n".join(report.listing(name, args.as_of, args.history)))
 
 
 def _run_build(args):
@@ -180,9 +186,16 @@ def main(argv=None):
     parser.add_argument("--version", action="version", version=f"xlcost {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _calc_parser(subparsers)
-    listing = subparsers.add_parser("catalog", help="list catalog rows with their sources")
-    listing.add_argument("table", nargs="?", choices=["chips", "instances", "models", "api"])
-    listing.add_argument("--json", action="store_true")
+    listing = subparsers.add_parser(
+        "catalog", help="catalog tables with their key figures and dates; 'check' lists stale or incomplete rows"
+    )
+    listing.add_argument("table", nargs="?", choices=["chips", "instances", "models", "api", "check"])
+    listing.add_argument("--as-of", metavar="DATE", help="the rows in force on DATE (YYYY-MM-DD); default: the newest")
+    listing.add_argument("--history", action="store_true", help="every dated row, not only the one in force")
+    listing.add_argument("--json", action="store_true", help="every column of every row (sources included) as JSON")
+    listing.add_argument("--older-than", type=int, default=365, metavar="DAYS",
+                         help="check: a price whose newest row is older than DAYS is stale (default 365)")
+    listing.add_argument("--today", metavar="DATE", help="check: the date ages are counted to (default: today)")
     build = subparsers.add_parser("build", help="write one workbook (.xlsx) per template")
     build.add_argument("--out", default="workbooks", help="output folder (default: workbooks, in the current folder)")
     build.add_argument(

@@ -553,6 +553,28 @@ def api_price(name, as_of=None):
     return table("api").find(name, as_of)
 
 
+def frame(table_name, as_of=None, history=False):
+    """A catalog table as a pandas DataFrame: every column, with each row's source and date.
+
+    ``as_of`` gives each name's row in force on that date (names that did not exist yet
+    are left out); ``history=True`` gives every dated row instead. Needs pandas
+    (``pip install xlcost[pandas]``).
+
+    >>> chips = frame("chips")
+    >>> float(chips.set_index("name").loc["H100-SXM5-80GB", "peak_bf16_flops"])
+    989000000000000.0
+    """
+    import pandas as pd  # optional: only frames pay for it
+
+    key = {"api_prices": "api", "chip": "chips", "instance": "instances", "model": "models"}.get(table_name, table_name)
+    if key not in FILES:
+        raise InputError("table", f"must be one of {', '.join(FILES)}", table_name)
+    found = table(key)
+    rows = found.all_rows() if history else found.at(as_of)
+    columns = list(dict.fromkeys([*SCHEMAS[key], *(c for row in rows for c in row)]))
+    return pd.DataFrame(rows, columns=columns)
+
+
 def api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens=0.0, as_of=None):
     """USD ``api_model`` charges for a request at its list prices in force ``as_of``.
 

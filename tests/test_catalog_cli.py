@@ -1,0 +1,49 @@
+"""``xlcost catalog``: key figures with dates, and ``check`` for stale prices and missing fields."""
+
+import json
+
+from xlcost.cli import main
+
+
+def _run(capsys, *argv):
+    assert main(["catalog", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def _line(out, name):
+    return next(line for line in out.splitlines() if line.split() and line.split()[0] == name).split()
+
+
+def test_chips_show_peaks_memory_bandwidth_and_interconnect(capsys):
+    h100 = _line(_run(capsys, "chips"), "H100-SXM5-80GB")
+    # bf16, fp16, fp8 TFLOP/s; fp4 (none); GB; TB/s; one-direction GB/s; W; date (H100 datasheet)
+    assert h100 == ["H100-SXM5-80GB", "989", "989", "1,979", "-", "80.0", "3.35", "450", "700", "2022-03"]
+
+
+def test_prices_show_the_date_they_took_effect(capsys):
+    out = _run(capsys, "api", "--as-of", "2024-06-01")
+    assert "as of 2024-06-01" in out
+    assert _line(out, "gpt-4o") == ["gpt-4o", "2024-05-13", "5.00", "-", "15.00"]  # launch price
+    history = _run(capsys, "instances", "--history")
+    assert [line.split()[-1] for line in history.splitlines() if line.startswith("p4d.24xlarge")] == ["2023-01", "2025-06"]
+
+
+def test_json_has_every_column_with_source(capsys):
+    rows = json.loads(_run(capsys, "chips", "--json"))["chips"]
+    assert all(row["source"] and row["date"] for row in rows)
+
+
+def test_check_lists_stale_prices_and_missing_fields(capsys):
+    out = _run(capsys, "check", "--today", "2026-12-02", "--older-than", "365")
+    # p5's newest price is AWS's June 2025 list: 2025-06-01 to 2026-12-02 is 549 days
+    assert "stale   instances p5.48xlarge                  newest row 2025-06 (549 days old)" in out
+    # a chip whose vendor publishes no 16-bit rate cannot give the default peak
+    assert any(line.startswith("missing chips") and "RTX-PRO-6000-Blackwell" in line and "peak_flops_per_s" in line
+               for line in out.splitlines())
+    fresh = _run(capsys, "check", "--today", "2025-10-01", "--older-than", "10000")
+    assert "stale" not in fresh
+
+
+def test_bad_as_of_is_an_xlcost_error(capsys):
+    assert main(["catalog", "api", "--as-of", "June"]) == 2
+    assert "xlcost: as_of must be a date" in capsys.readouterr().err
