@@ -22,8 +22,8 @@ def api_tokens_cost_usd(
 ):
     """USD an API charges for a request, at list prices per 1M tokens.
 
-    ``cached_input_tokens`` are the part of ``input_tokens`` the provider served from
-    its prompt cache (OpenAI's ``cached_tokens``, Anthropic's cache reads); they are
+    cached_input_tokens are the part of input_tokens the provider served from
+    its prompt cache (OpenAI's cached_tokens, Anthropic's cache reads); they are
     billed at the cached-input price, the rest of the input at the input price.
 
     >>> api_tokens_cost_usd(1e6, 1e6, 2.50, 10.00)   # gpt-4o: $2.50 in, $10 out per 1M
