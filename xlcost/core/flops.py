@@ -177,7 +177,7 @@ def transformer_params(
     n_heads = _check.positive("n_heads", n_heads)
     n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
     head_dim = _check.nonnegative("head_dim", head_dim)
-    head_dim = np.where(head_dim > 0, head_dim, d_model / n_heads)
+    head_dim = params._where(params._switch(head_dim > 0), head_dim, d_model / n_heads)
     attention = params.attention_params.__wrapped__(d_model, n_heads, n_kv_heads, head_dim, biases)
     ffn = params.ffn_params.__wrapped__(d_model, d_ff, gated_ffn, biases)
     norms = (4 if biases else 2) * d_model  # two norms per layer

@@ -13,9 +13,21 @@ from . import _check
 from ._check import quantity
 
 
+_SCALARS = frozenset((bool, int, float, np.bool_, np.float64))
+
+
 def _switch(values):
-    """A switch as a boolean array (or numpy bool): TRUE/FALSE, 1/0."""
+    """A switch: TRUE/FALSE, 1/0; a plain bool for a scalar (the fast path), else a boolean array."""
+    if type(values) in _SCALARS:
+        return bool(values > 0.5)
     return np.asarray(values, dtype=float) > 0.5
+
+
+def _where(condition, yes, no):
+    """``yes`` where ``condition`` holds, else ``no``; plain Python for a scalar switch."""
+    if type(condition) is bool:
+        return yes if condition else no
+    return np.where(condition, yes, no)
 
 
 @quantity(
@@ -51,12 +63,13 @@ def attention_params(d_model, n_heads, n_kv_heads, head_dim, biases=False):
     n_kv_heads = _kv_heads(n_heads, n_kv_heads)
     head_dim = _check.positive("head_dim", head_dim)
     weights = 2 * d_model * (n_heads + n_kv_heads) * head_dim
-    return weights + np.where(_switch(biases), (n_heads + 2 * n_kv_heads) * head_dim + d_model, 0.0)
+    return weights + _where(_switch(biases), (n_heads + 2 * n_kv_heads) * head_dim + d_model, 0.0)
 
 
 def _kv_heads(n_heads, n_kv_heads):
     n_kv_heads = _check.positive("n_kv_heads", n_kv_heads)
-    if np.any(n_kv_heads > n_heads):
+    too_many = n_kv_heads > n_heads
+    if too_many if type(too_many) in _SCALARS else np.any(too_many):
         raise _check.InputError("n_kv_heads", "must not exceed n_heads", float(np.max(n_kv_heads)))
     return n_kv_heads
 
@@ -100,10 +113,11 @@ def mla_attention_params(d_model, n_heads, kv_lora_rank, qk_rope_head_dim, qk_no
     nope = _check.nonnegative("qk_nope_head_dim", qk_nope_head_dim)
     v_dim = _check.positive("v_head_dim", v_head_dim)
     q_rank = _check.nonnegative("q_lora_rank", q_lora_rank)
-    if np.any(rope + nope <= 0):
+    empty = rope + nope <= 0
+    if empty if type(empty) in _SCALARS else np.any(empty):
         raise _check.InputError("qk_nope_head_dim", "plus qk_rope_head_dim must be > 0")
     q_width = n_heads * (nope + rope)
-    query = np.where(q_rank > 0, (d_model + 1 + q_width) * q_rank, d_model * q_width)
+    query = _where(_switch(q_rank > 0), (d_model + 1 + q_width) * q_rank, d_model * q_width)
     key_value = d_model * (kv_rank + rope) + kv_rank * (1 + n_heads * (nope + v_dim))
     return query + key_value + n_heads * v_dim * d_model
 
@@ -136,9 +150,7 @@ def ffn_params(d_model, d_ff, gated_ffn=False, biases=False):
     d_model = _check.positive("d_model", d_model)
     d_ff = _check.positive("d_ff", d_ff)
     gated = _switch(gated_ffn)
-    return np.where(gated, 3.0, 2.0) * d_model * d_ff + np.where(
-        _switch(biases), np.where(gated, 2.0, 1.0) * d_ff + d_model, 0.0
-    )
+    return _where(gated, 3.0, 2.0) * d_model * d_ff + _where(_switch(biases), _where(gated, 2.0, 1.0) * d_ff + d_model, 0.0)
 
 
 @quantity(
@@ -173,10 +185,10 @@ def moe_ffn_params(d_model, expert_d_ff, n_experts, experts_per_token, n_shared_
     """
     n_experts = _check.positive("n_experts", n_experts)
     experts_per_token = _check.positive("experts_per_token", experts_per_token)
-    if np.any(experts_per_token > n_experts):
+    too_many = experts_per_token > n_experts
+    if too_many if type(too_many) in _SCALARS else np.any(too_many):
         raise _check.InputError("experts_per_token", "must not exceed n_experts", float(np.max(experts_per_token)))
     n_shared = _check.nonnegative("n_shared_experts", n_shared_experts)
     expert = ffn_params.__wrapped__(d_model, expert_d_ff, gated_ffn, biases)
-    d_model = np.asarray(d_model, dtype=float)
-    experts = np.where(_switch(active), experts_per_token, n_experts) + n_shared
-    return experts * expert + d_model * n_experts + np.where(_switch(biases), n_experts, 0.0)
+    experts = _where(_switch(active), experts_per_token, n_experts) + n_shared
+    return experts * expert + _check.positive("d_model", d_model) * n_experts + _where(_switch(biases), n_experts, 0.0)
