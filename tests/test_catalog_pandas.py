@@ -107,3 +107,13 @@ def test_sweep_refuses_what_it_cannot_place():
         xlcost.sweep(core.words_to_tokens, words=750, hardware="H100")
     with pytest.raises(InputError, match="params has no values"):
         xlcost.sweep(core.words_to_tokens, params=[])
+
+
+def test_sweep_over_a_serving_function_equals_its_calls_one_by_one():
+    from xlcost import serving
+
+    table = xlcost.sweep(serving.serve_throughput, model=["Llama-2-70B", "Mixtral-8x7B"],
+                         hardware=["H100", "H200", "B200"], n_units=2, precision_name="fp8")
+    assert len(table) == 6
+    for row in table.itertuples():
+        assert row.serve_throughput == serving.serve_throughput(row.model, row.hardware, 2, precision_name="fp8")
