@@ -2,7 +2,9 @@
 
 xlwings picks its Office.js (xlwings Server / Lite) mode from XLWINGS_ON_SERVER at
 import, so this runs in a child process: the figures' own process stays in classic
-mode. Reads a JSON list of {"func_name", "args", "repeat"} on stdin (args as cell
+mode. Reads a JSON list of {"func_name", "args", "repeat"} on stdin (optional:
+"jsnull": "shipped" to time xlwings' own per-cell JsNull check instead of xlcost's
+workaround, "in_loop": false to skip the in-loop timing, "warmup": false to time the first call too) (args as cell
 values, None for omitted, 2-D lists for ranges) and prints a JSON list of results:
 median seconds per call through ``asyncio.run(custom_functions_call(payload, module))``
 (the call as the brief states it, a fresh event loop each time) and inside one running
@@ -24,8 +26,20 @@ import time  # noqa: E402
 
 import xlwings  # noqa: E402
 import xlwings.server  # noqa: E402
+import xlwings.utils  # noqa: E402
+from xlwings.pro import _xlofficejs  # noqa: E402
+
+# xlwings' per-cell JsNull checks as shipped, kept before xlcost.udfs replaces them
+# (xlcost.jsnull_workaround): a case with "jsnull": "shipped" is timed with these
+SHIPPED = {"utils": xlwings.utils.is_jsnull, "officejs": _xlofficejs._is_jsnull}
 
 import xlcost.udfs as udfs  # noqa: E402
+
+WORKAROUND = {"utils": xlwings.utils.is_jsnull, "officejs": _xlofficejs._is_jsnull}
+
+
+def use_checks(checks):
+    xlwings.utils.is_jsnull, _xlofficejs._is_jsnull = checks["utils"], checks["officejs"]
 
 
 def payload(func_name, args):
@@ -38,14 +52,16 @@ def payload(func_name, args):
 
 
 def time_case(case):
+    use_checks(SHIPPED if case.get("jsnull") == "shipped" else WORKAROUND)
     data = payload(case["func_name"], case["args"])
     repeat = case.get("repeat", 7)
-    first = asyncio.run(xlwings.server.custom_functions_call(data, udfs))
+    first = asyncio.run(xlwings.server.custom_functions_call(data, udfs)) if case.get("warmup", True) else None
     per_run = []
     for _ in range(repeat):
         start = time.perf_counter()
-        asyncio.run(xlwings.server.custom_functions_call(data, udfs))
+        result = asyncio.run(xlwings.server.custom_functions_call(data, udfs))
         per_run.append(time.perf_counter() - start)
+        first = result if first is None else first
 
     async def in_loop(n):
         times = []
@@ -55,7 +71,7 @@ def time_case(case):
             times.append(time.perf_counter() - start)
         return times
 
-    loop_times = asyncio.run(in_loop(repeat))
+    loop_times = asyncio.run(in_loop(repeat)) if case.get("in_loop", True) else [float("nan")]
     shape = None
     if isinstance(first, list):
         shape = [len(first), len(first[0]) if first and isinstance(first[0], list) else 0]
