@@ -34,6 +34,16 @@ from .flops import (
 from .memory import kv_cache_bytes, model_memory_bytes
 from .params import attention_params, ffn_params, mla_attention_params, moe_ffn_params
 from .scaling import chinchilla_loss, compute_optimal_params, compute_optimal_tokens
+from .serving import (
+    allreduce_seconds,
+    attended_token_layers,
+    forward_seconds,
+    kv_bytes_per_sequence,
+    kv_bytes_per_token,
+    kv_fit_batch,
+    weight_bytes,
+    weight_bytes_read,
+)
 from .throughput import decode_tokens_per_s, mfu, prefill_seconds
 
 __all__ = [
@@ -46,4 +56,7 @@ __all__ = [
     "units_for_memory", "units_needed", "usd_per_1k_tokens_from_words", "words_to_tokens",
     # parameter counts of transformer blocks (xlcost.core.params)
     "attention_params", "ffn_params", "mla_attention_params", "moe_ffn_params",
+    # serving building blocks with explicit arguments, for workbooks (xlcost.core.serving)
+    "allreduce_seconds", "attended_token_layers", "forward_seconds", "kv_bytes_per_sequence", "kv_bytes_per_token",
+    "kv_fit_batch", "weight_bytes", "weight_bytes_read",
 ]

@@ -113,6 +113,8 @@ ARGUMENTS = {
     "attended_per_token": Argument(_COUNT, "cached tokens attended, summed over layers"),
     "shared_weight_bytes": Argument("bytes", "bytes"),
     "expert_weight_bytes": Argument("bytes", "bytes"),
+    "weight_bytes": Argument("bytes", "bytes of weights held"),
+    "kv_bytes_per_sequence": Argument("bytes", "bytes of KV cache per sequence"),
     "weight_bytes_read": Argument("bytes", "bytes"),
     "kv_bytes_moved": Argument("bytes", "bytes"),
     "activation_bytes": Argument("bytes", "bytes per activation value"),

@@ -244,6 +244,30 @@ def forward_seconds(tokens, attended_per_token, kv_bytes_moved, weight_bytes_rea
     )
 
 
+@quantity(
+    "IF(({n_units}*{memory_bytes}-{weight_bytes})*(1-{memory_reserve})<{kv_bytes_per_sequence},NA(),"
+    "INT(({n_units}*{memory_bytes}-{weight_bytes})*(1-{memory_reserve})/{kv_bytes_per_sequence}))"
+)
+def kv_fit_batch(n_units, memory_bytes, weight_bytes, kv_bytes_per_sequence, memory_reserve=MEMORY_RESERVE):
+    """Sequences whose KV cache fits beside ``weight_bytes`` on ``n_units`` chips (a whole number).
+
+    (n_units x memory_bytes - weight_bytes) x (1 - memory_reserve) / kv_bytes_per_sequence,
+    rounded down; FitError (Excel: #N/A) when not even one sequence fits.
+
+    >>> kv_fit_batch(1, 80e9, 13.48e9, 2 * 2**30)   # Llama-2-7B bf16 on an 80 GB chip, 4k tokens
+    27.0
+    """
+    memory = _check.positive("n_units", n_units) * _check.positive("memory_bytes", memory_bytes)
+    room = (memory - _check.nonnegative("weight_bytes", weight_bytes)) * (
+        1.0 - _check.fraction("memory_reserve", memory_reserve, closed_low=True))
+    fits = np.floor(room / _check.positive("kv_bytes_per_sequence", kv_bytes_per_sequence))
+    short = fits < 1
+    if _any(short):
+        raise FitError("weights and one sequence's KV cache", _first(weight_bytes + kv_bytes_per_sequence, short),
+                       _first(n_units, short), _first(memory_bytes, short), _first(memory_reserve, short))
+    return fits
+
+
 # ---------------------------------------------------------------- one replica serving requests
 # The quantities below take the model's shape, the replica's hardware and the efficiency
 # factors as keyword arguments (``**replica``); :data:`MODEL_ARGUMENTS` and
@@ -433,8 +457,6 @@ def _max_batch(context, r):
         raise _fit_error(f"weights and one sequence's KV cache at {_first(context, short):,.0f} tokens",
                          weights + per_sequence, short, r)
     return fits
-
-
 
 
 def _batch(batch, input_tokens, output_tokens, r):
