@@ -21,6 +21,8 @@ quantities take (the Excel functions and ``xlcost calc`` call it):
 327680
 """
 
+import numpy as np
+
 from . import catalog
 from .core import serving as core
 from .errors import FitError, InputError
@@ -99,12 +101,17 @@ def hardware_arguments(name, n_units=None, precision_name=DEFAULT_PRECISION):
     """The hardware half (``core.HARDWARE_ARGUMENTS``): one chip's figures and the replica's chip count."""
     unit = catalog.hardware(name)
     chip = catalog.hardware(unit.chip["name"])
+    n_units = unit.chips if n_units is None else n_units
+    if chip.chip.get("interconnect_bytes_per_s") is None and np.all(np.asarray(n_units) <= 1):
+        link = 1.0  # one chip all-reduces nothing: the figure is never used, and the catalog may lack it
+    else:
+        link = chip.interconnect_bytes_per_s  # InputError naming the chip when it is missing
     return {
-        "n_units": unit.chips if n_units is None else n_units,
+        "n_units": n_units,
         "peak_flops_per_s": chip.peak(precision(precision_name)[2]),
         "memory_bytes": chip.memory_bytes,
         "memory_bandwidth_bytes_per_s": chip.memory_bandwidth_bytes_per_s,
-        "interconnect_bytes_per_s": chip.interconnect_bytes_per_s,
+        "interconnect_bytes_per_s": link,
     }
 
 

@@ -124,7 +124,7 @@ def weight_bytes(shared_weight_bytes, expert_weight_bytes=0, moe_layers=0, n_exp
 
 @quantity(
     "{shared_weight_bytes}+{moe_layers}*{expert_weight_bytes}*{n_experts}"
-    "*(1-(1-{experts_per_token}/{n_experts})^{tokens})"
+    "*(1-(1-{experts_per_token}/{n_experts})^MIN({tokens},50*{n_experts}/{experts_per_token}))"
 )
 def weight_bytes_read(tokens, shared_weight_bytes, expert_weight_bytes=0, moe_layers=0, n_experts=1,
                       experts_per_token=1):
@@ -146,7 +146,8 @@ def weight_bytes_read(tokens, shared_weight_bytes, expert_weight_bytes=0, moe_la
     k = _check.positive("experts_per_token", experts_per_token)
     if _any(k > n_experts):
         raise _check.InputError("experts_per_token", "must not exceed n_experts", float(np.max(k)))
-    touched = n_experts * (1.0 - (1.0 - k / n_experts) ** tokens)
+    # past tokens = 50 E / k the untouched share is below e^-50: capped there, spreadsheets do not underflow
+    touched = n_experts * (1.0 - (1.0 - k / n_experts) ** np.minimum(tokens, 50.0 * n_experts / k))
     return _check.positive("shared_weight_bytes", shared_weight_bytes) + _check.nonnegative(
         "moe_layers", moe_layers
     ) * touched * _check.nonnegative("expert_weight_bytes", expert_weight_bytes)

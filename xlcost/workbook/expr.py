@@ -9,6 +9,7 @@ gives the Excel text and ``evaluate`` the Python value of the same tokens.
 import ast
 import math
 import re
+import statistics
 from decimal import Decimal
 
 from ..errors import XlcostError
@@ -256,6 +257,7 @@ FUNCTIONS = {
     "MAX": max, "MIN": min, "ABS": abs, "ROUNDUP": _roundup, "ROUND": _round,
     "SQRT": math.sqrt, "LN": math.log, "EXP": math.exp, "LOG10": math.log10,
     "IF": lambda c, a, b=False: a if c else b, "CEILING": lambda x, s=1: math.ceil(x / s) * s,
+    "MEDIAN": lambda *xs: statistics.median(x for x in xs if isinstance(x, (int, float)) and not isinstance(x, bool)),
 }
 _OPS = {"^": "**", "=": "==", "<>": "!="}
 _ALLOWED = (

@@ -1,0 +1,74 @@
+"""serving_economics.xlsx (templates/serving_economics.toml) says what the serving core says.
+
+The workbook's numbers are native formulas; ``xlcost.workbook.evaluate`` computes them in
+Python (quantity cells through the core, formula cells through their Excel text), and
+test_workbooks_libreoffice.py proves LibreOffice gets the same. Here the workbook's
+answers are compared with the Python serving functions asked the same questions.
+"""
+
+import pytest
+
+from xlcost import serving
+from xlcost.workbook import compile_file, templates
+from xlcost.workbook.evaluate import evaluate
+
+
+@pytest.fixture(scope="module")
+def book():
+    book = compile_file(next(p for p in templates() if p.stem == "serving_economics"))
+    values = evaluate(book)
+    return lambda name: values[book.names[name]]
+
+
+@pytest.mark.parametrize("item, model, hardware, n_units, precision", [
+    ("llama_3_1_8b_1xh100_fp8", "Llama-3.1-8B", "coreweave-hgx-h100", 1, "fp8"),
+    ("llama_3_1_70b_4xa100_bf16", "Llama-3.1-70B", "coreweave-hgx-a100", 4, "bf16"),
+    ("llama_3_1_70b_1xb200_fp4", "Llama-3.1-70B", "coreweave-hgx-b200", 1, "fp4"),
+    ("mixtral_8x7b_2xh100_bf16", "Mixtral-8x7B", "coreweave-hgx-h100", 2, "bf16"),
+    ("deepseek_v3_8xh200_fp8", "DeepSeek-V3", "coreweave-hgx-h200", 8, "fp8"),
+])
+def test_price_grid_equals_serve_throughput_and_serve_cost(book, item, model, hardware, n_units, precision):
+    args = (model, hardware, n_units, 1000, 1000, precision)
+    assert book(f"grid_throughput_{item}") == pytest.approx(serving.serve_throughput(*args), rel=1e-9)
+    for per in ("input", "output"):
+        cost = serving.serve_cost(model, hardware, None, *args[2:], per=per)  # the instance's price per chip
+        assert book(f"grid_usd_per_1m_{per}_{item}") == pytest.approx(cost, rel=1e-9)
+    assert book(f"grid_usd_per_1m_input_{item}") < book(f"grid_usd_per_1m_output_{item}")
+
+
+def test_prefill_against_decode_follows_seed_003(book):
+    # LLaMA-13B bf16 (26 GB) on a 48 GB A6000 at 1,024 + 256 tokens: the KV of 18 sequences
+    # fits in 90% of the 22 GB the weights leave, the article's practical optimum
+    assert book("max_batch") == serving.max_batch("LLaMA-13B", "RTX-A6000", 1, 1280)
+    assert book("max_batch") == 18
+    ttft = serving.serve_latency("LLaMA-13B", "RTX-A6000", 1, 1024, 256, "bf16", 1, "ttft")
+    tpot = serving.serve_latency("LLaMA-13B", "RTX-A6000", 1, 1024, 256, "bf16", 1, "tpot")
+    assert book("decode_vs_prefill_b1") == pytest.approx(tpot / (ttft / 1024), rel=1e-9)
+    # decode is two orders of magnitude slower per token at batch 1, about ten times at 18
+    assert 100 < book("decode_vs_prefill_b1") < 300
+    assert 5 < book("decode_vs_prefill_b18") < 20
+
+
+def test_t17_and_build_against_buy(book):
+    # 1,000 users every 3 s, 50 + 1,000 tokens, GPT-3 175B: thousands of A100s, not 0.25
+    assert book("t17s_chips_without_targets") > 1000
+    assert book("t17s_chips_with_targets") >= book("t17s_chips_without_targets")
+    assert book("t17_max_batch") == serving.max_batch("GPT-3 175B", "A100-80GB", 8, 1050)
+    assert book("bvb_throughput") == pytest.approx(
+        serving.serve_throughput("DeepSeek-V3", "coreweave-hgx-h200", 8, 1000, 1000, "fp8"), rel=1e-9)
+    # DeepSeek's API list price: $0.28 in, $0.42 out per 1M (2025-09-29): 1,000 + 1,000 tokens = $0.0007
+    assert book("bvb_api_usd_per_request") == pytest.approx(0.0007)
+
+
+def test_validation_sheet_agrees_with_the_anchor_test(book):
+    import test_serving_anchors as anchors
+
+    rows = anchors.anchor_rows()
+    within = 0
+    for row in rows:
+        try:
+            ratio = anchors.predict(row) / float(row["value"])
+        except Exception:  # noqa: BLE001 - refused rows count as outside
+            continue
+        within += 0.5 <= ratio <= 2
+    assert book("vals_within_2x_share") == pytest.approx(within / len(rows))
