@@ -69,3 +69,18 @@ def test_decode_tokens_per_second_reads_every_expert_a_batch_touches():
     assert many == pytest.approx(4.8e12 / (2 * 46.7e9) * 32, rel=0.02)
     assert udfs.DECODE_TOKENS_PER_SECOND(13e9, "A6000", 1) == pytest.approx(768e9 / 26e9)  # numbers: unchanged
 
+
+
+def test_catalog_deepseek_v3_caches_its_mla_latent():
+    # deepseek-ai/DeepSeek-V3 config: 61 layers x (kv_lora_rank 512 + qk_rope_head_dim 64) x 2 bytes
+    assert udfs.KV_CACHE_PER_TOKEN("DeepSeek-V3") == 70_272
+
+
+def test_catalog_mixtral_bf16_two_h100_batch_32_below_3000_tokens_per_s():
+    from xlcost.core import serving as core
+
+    replica = serving.replica("Mixtral-8x7B", "H100", 2, "bf16")
+    assert 32 / core.decode_step_seconds(32, 128, **replica) < 3000
+    # its batch-1 step reads the active 12.9B parameters (Mistral AI), not all 46.7B
+    assert core.weight_bytes_read(1, replica["shared_weight_bytes"], replica["expert_weight_bytes"],
+                                  replica["moe_layers"], replica["n_experts"], 2) == pytest.approx(2 * 12.9e9, rel=0.02)
