@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from xlcost.cli import main
 
 
@@ -47,3 +49,15 @@ def test_check_lists_stale_prices_and_missing_fields(capsys):
 def test_bad_as_of_is_an_xlcost_error(capsys):
     assert main(["catalog", "api", "--as-of", "June"]) == 2
     assert "xlcost: as_of must be a date" in capsys.readouterr().err
+
+
+def test_calc_as_of_prices_at_the_row_in_force(capsys):
+    argv = ["calc", "compute_cost_usd", "--hardware", "p4d.24xlarge", "--flops", "1e21", "--utilization", "0.5"]
+    # 1e21 FLOPs / (8 x 312e12 x 0.5) = 801,282 s = 222.58 h; at $32.77/h (2023 list) = 7,294 USD
+    assert main([*argv, "--as-of", "2024-06-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["value"] == pytest.approx(1e21 / (8 * 312e12 * 0.5) / 3600 * 32.77)
+    # at $21.957642/h (AWS, June 2025) = 4,887 USD
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["value"] == pytest.approx(1e21 / (8 * 312e12 * 0.5) / 3600 * 21.957642)
+    assert main([*argv, "--as-of", "2020-01-01"]) == 2
+    assert "history of instance 'p4d.24xlarge', which starts 2023-01" in capsys.readouterr().err

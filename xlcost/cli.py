@@ -81,11 +81,14 @@ def _calc_parser(subparsers):
             sub.add_argument("--hardware", help="chip or instance name (or a number: peak FLOP/s of one unit) "
                              "filling the hardware arguments named below")
             sub.add_argument(
-                "--price-term", choices=["on_demand", "1yr", "3yr"], default="on_demand",
+                "--price-term", choices=["on_demand", "1yr", "3yr", "spot"], default="on_demand",
                 help="which catalog price --hardware supplies (default on_demand; the article uses 1yr)",
             )
         if function.needs.model:
             sub.add_argument("--model", help="catalog model filling the model arguments named below")
+        if function.needs.hardware or function.needs.model:
+            sub.add_argument("--as-of", metavar="DATE", help="use the catalog rows in force on DATE "
+                             "(YYYY-MM-DD; default: the newest), e.g. a price before a cut")
         sub.add_argument("--json", action="store_true", help="print JSON")
         for parameter in inspect.signature(function).parameters.values():
             option = "--" + parameter.name.replace("_", "-")
@@ -104,14 +107,15 @@ def _calc_parser(subparsers):
     cli_serving.add_parsers(quantities)
 
 
-def _hardware(text):
-    """A catalog hardware unit, or a number written as text: the peak FLOP/s of one unit (as in Excel)."""
+def _hardware(text, as_of=None):
+    """A catalog hardware unit (the row in force ``as_of``), or a number written as text:
+    the peak FLOP/s of one unit (as in Excel)."""
     from . import catalog
 
     stripped = text.strip()
     if stripped[:1] in NUMBER_START:
         return parse_quantity(stripped, "hardware", "flop/s")
-    return catalog.hardware(stripped)
+    return catalog.hardware(stripped, as_of)
 
 
 def _run_calc(args):
@@ -121,8 +125,9 @@ def _run_calc(args):
         return cli_serving.run(args)
 
     function = getattr(core, args.quantity)
-    hardware = _hardware(args.hardware) if getattr(args, "hardware", None) else None
-    model = catalog.model(args.model) if getattr(args, "model", None) else None
+    as_of = getattr(args, "as_of", None)
+    hardware = _hardware(args.hardware, as_of) if getattr(args, "hardware", None) else None
+    model = catalog.model(args.model, as_of) if getattr(args, "model", None) else None
     given = {name for name in inspect.signature(function).parameters if getattr(args, name) is not None}
     filled = fill.from_catalog(function, model, hardware, getattr(args, "price_term", "on_demand"), skip=given)
     values = {}
