@@ -252,9 +252,9 @@ field("requests_per_s", "Requests per second", "requests/s", "#,##0.0", formula=
 field("input_tokens", "Prompt tokens", "tokens", "#,##0", value=50, source="seed 004, T16: L = 50 + 1,000")
 field("output_tokens", "Generated tokens", "tokens", "#,##0", value=1000, source="seed 004, T16")
 field("ttft_target_s", "Longest acceptable time to first token", "s", "0.00", value=0.45,
-      source="MLPerf Inference v5.0 Llama-2-70B Interactive scenario latency constraint (TTFT 450 ms)")
+      source="MLPerf Inference v5.0 Llama 2 70B Interactive (https://mlcommons.org/2025/04/llm-inference-v5): TTFT 4.4x below the server scenario's 2 s = 450 ms")
 field("tpot_target_s", "Longest acceptable time per output token", "s", "0.000", value=0.04,
-      source="MLPerf Inference v5.0 Llama-2-70B Interactive scenario latency constraint (TPOT 40 ms)")
+      source="MLPerf Inference v5.0 Llama 2 70B Interactive (https://mlcommons.org/2025/04/llm-inference-v5): TPOT 5x below the server scenario's 200 ms = 40 ms")
 efficiency_fields()
 replica_fields([("GPT-3 175B", "coreweave-hgx-a100", 8, "bf16")], shared=True)
 field("price_per_chip_hour", "Price per chip-hour (on demand)", "USD", '"$"#,##0.00',
