@@ -81,7 +81,8 @@ def test_the_wheel_holds_every_module_the_catalog_and_the_templates(dist):
     modules = _source_files("xlcost", {".py", ".csv"})
     templates = {f"xlcost/templates/{Path(p).name}" for p in _source_files("templates", {".toml"})}
     assert len(templates) >= 3
-    assert not (modules | templates) - inside, sorted((modules | templates) - inside)
+    missing = sorted((modules | templates) - inside)
+    assert not missing, f"not in the wheel (a new subpackage goes into pyproject.toml's packages list): {missing}"
     assert not any(name.startswith(("tests/", "templates/", "workbooks/")) for name in inside)
 
 
