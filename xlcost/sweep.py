@@ -2,7 +2,7 @@
 
 ``sweep(function, **axes)`` returns a tidy pandas DataFrame: one row per combination,
 one column per axis (the values as given, catalog names included) and one per result.
-pandas is imported only when a sweep runs (``pip install xlcost[pandas]``).
+pandas is imported only when a sweep runs (the ``pandas`` extra: ``pip install ".[pandas]"`` in a clone).
 
 Catalog names as values
     For a core quantity (one that declares its needs, ``function.needs``), two axes

@@ -558,7 +558,7 @@ def frame(table_name, as_of=None, history=False):
 
     ``as_of`` gives each name's row in force on that date (names that did not exist yet
     are left out); ``history=True`` gives every dated row instead. Needs pandas
-    (``pip install xlcost[pandas]``).
+    (the ``pandas`` extra: ``pip install ".[pandas]"`` in a clone of xlcost).
 
     >>> chips = frame("chips")
     >>> float(chips.set_index("name").loc["H100-SXM5-80GB", "peak_bf16_flops"])
