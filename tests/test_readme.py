@@ -81,3 +81,14 @@ def test_the_python_examples_run_as_shown():
         assert test.examples
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_no_instruction_installs_xlcost_from_pypi():
+    # xlcost is not on PyPI: "pip install xlcost" (or xlcost[extra]) fails at the first step
+    from_pypi = re.compile(r"pip install\s+[\"']?xlcost(?![-\w.])")
+    found = []
+    for path in [_readme.README, *ROOT.glob("docs/*.md"), *ROOT.glob("templates/*.toml"), *ROOT.glob("xlcost/**/*.py")]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if from_pypi.search(line) and "finds nothing" not in line:
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, found
