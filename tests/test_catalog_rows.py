@@ -131,3 +131,13 @@ def test_interconnect_of_every_scale_up_chip_is_one_direction():
     assert catalog.hardware("TPU v7").interconnect_bytes_per_s == 1.2e12 / 2
     # Gaudi 3: 24 x 200 Gb/s Ethernet = 4.8 Tb/s = 600 GB/s each way
     assert catalog.hardware("Gaudi 3").interconnect_bytes_per_s == 24 * 200e9 / 8
+
+
+def test_providers_prices_for_open_models():
+    # Groq: Llama-3.3-70B $0.59 in / $0.79 out; gpt-oss-120b $0.15 / $0.60 per 1M (Groq pricing page)
+    from xlcost import udfs
+
+    assert udfs.API_COST("groq/llama-3.3-70b-versatile", 1e6, 1e6) == pytest.approx(0.59 + 0.79)
+    assert udfs.API_COST("groq/gpt-oss-120b", 1e6, 1e6) == pytest.approx(0.15 + 0.60)
+    open_rows = [r for r in catalog.table("api").rows if r["provider"] not in ("openai", "anthropic", "google", "deepseek")]
+    assert len(open_rows) >= 2 and all(r["source"] and r["date"] for r in open_rows)
