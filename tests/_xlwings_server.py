@@ -15,6 +15,7 @@ XLWINGS_LICENSE_KEY=noncommercial is set in the server's environment only.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,7 +37,9 @@ def free_port():
 def make_project(folder):
     """The README's steps: ``xlwings-server init FOLDER``, then xlcost's functions as its custom functions."""
     folder = Path(folder)
-    command = Path(sys.executable).with_name("xlwings-server")
+    command = Path(sys.executable).with_name("xlwings-server")  # the console script beside this Python
+    if not command.exists():
+        command = shutil.which("xlwings-server")
     subprocess.run([str(command), "init", str(folder)], check=True, capture_output=True, timeout=120)
     (folder / "custom_functions" / "__init__.py").write_text(CUSTOM_FUNCTIONS)
     return folder
