@@ -33,6 +33,7 @@ FIGURES = {
     "6": ("side by side with llm-analysis", "fig6_llm_analysis"),
     "7": ("serving throughput, side by side with llm-analysis", "fig7_serving"),
     "8": ("Office.js path: full ranges, a whole column, HTTP round trip", "fig8_officejs"),
+    "cells": ("a range with half its cells bad", "fig_bad_cells"),
 }
 
 

@@ -240,3 +240,72 @@ def test_malformed_or_ambiguous_units_are_clear_errors(text, message):
 def test_a_unit_of_another_dimension_is_refused(text, argument, expect):
     with pytest.raises(UnitError, match=rf"^{argument} should be {expect}, not "):
         parse_quantity(text, argument, expect)
+
+
+@pytest.mark.parametrize(
+    "text, expect, value",
+    [
+        ("2B", "bytes", 2.0),  # bytes per parameter: 2 bytes, not 2e9
+        ("2B", "count", 2e9),  # a parameter count: 2 billion
+        ("1 byte", None, None),  # (not a unit: see below)
+        ("5.76e23 FLOPs", "flops", 5.76e23),  # a count of FLOPs
+        ("312 TFLOPs", "flop/s", 312e12),  # a rate where a rate is expected
+        ("5.76e23 FLOP", "flops", 5.76e23),
+        ("$2.03", "usd", 2.03),
+        ("2.03 USD", "usd", 2.03),
+    ],
+)
+def test_units_read_by_the_expected_dimension(text, expect, value):
+    if value is None:
+        with pytest.raises(UnitError):
+            parse_quantity(text, "x", expect)
+        return
+    assert parse_quantity(text, "x", expect) == pytest.approx(value, rel=1e-15)
+
+
+@pytest.mark.parametrize("text", ["1.5e", "2E", "3 e"])
+def test_an_unfinished_exponent_is_not_exa(text):
+    # "1.5e" once read as 1.5 x 10^18 (the E of exa)
+    with pytest.raises(UnitError, match="unfinished exponent"):
+        parse_quantity(text, "params", "count")
+
+
+def test_flops_per_second_is_not_a_count_of_flops():
+    with pytest.raises(UnitError, match="should be flops, not flop/s"):
+        parse_quantity("5.76e23 FLOP/s", "flops", "flops")
+
+
+# ---------------------------------------------------------------- bad cells of a range, vectorised
+def test_every_bad_cell_errors_alone_with_its_own_value():
+    from xlcost import udfs
+
+    grid = [[1e9, -1.0, 2e9], [0.0, 3e9, -5.0]]
+    got = udfs.INFER_COST(grid, 1e15, 0.5, 1.0)
+    # good cells: 2 x params x 1000 / (1e15 x 0.5) / 3600 x $1 per hour
+    for (i, j) in [(0, 0), (0, 2), (1, 1)]:
+        assert got[i][j] == pytest.approx(2 * grid[i][j] * 1000 / 5e14 / 3600)
+    assert got[0][1] == "#VALUE! params must be a finite number > 0, got -1.0"
+    assert got[1][0] == "#VALUE! params must be a finite number > 0, got 0.0"
+    assert got[1][2] == "#VALUE! params must be a finite number > 0, got -5.0"
+
+
+def test_bad_cells_of_two_arguments_each_name_their_argument():
+    from xlcost import udfs
+
+    params = [[1e9], [-1.0], [1e9]]  # a column
+    utilization = [[0.5, 1.5]]  # a row: 1.5 is not a fraction
+    got = udfs.INFER_COST(params, 1e15, utilization, 1.0)
+    assert isinstance(got[0][0], float) and isinstance(got[2][0], float)
+    assert got[1][0].endswith("params must be a finite number > 0, got -1.0")
+    assert got[0][1].endswith("utilization must be in (0, 1], got 1.5")
+    assert got[1][1].startswith("#VALUE! ") and ("params" in got[1][1] or "utilization" in got[1][1])  # both bad
+
+
+def test_a_refusal_between_arguments_still_errors_per_cell():
+    # n_kv_heads > n_heads is a relation, not one argument's range: evaluate falls back to
+    # finding the cells one block at a time, with the same result
+    from xlcost import udfs
+
+    got = udfs.PARAM_COUNT(2, 512, 1000, None, None, 8, [[4, 16]])
+    assert isinstance(got[0][0], float)
+    assert "n_kv_heads must not exceed n_heads" in got[0][1]

@@ -100,23 +100,41 @@ def _whole(error):
 
 def _to_excel(result):
     """A Result as Excel values: a scalar, or a list of rows that spills."""
-    value, errors = result.value, result.errors
+    value = result.value
     if not isinstance(value, np.ndarray):
         return value
+    if result.codes is not None:
+        return _coded_to_excel(value, result.codes, result.objects)
     rows = value.tolist()
+    errors = result.errors
     if not errors:
         return rows
     if OFFICEJS:
         if len(errors) == value.size and not all(e.propagated for e in errors.values()):
-            first = errors[min(errors)]
-            alike = len(set(errors.values())) == 1
-            raise xw.XlwingsError(first.message if alike else f"every cell fails; the first: {first.message}")
+            _every_cell_fails(errors[min(errors)], set(errors.values()))
         for (i, j), error in errors.items():
             rows[i][j] = error.code
     else:
         for (i, j), error in errors.items():
             rows[i][j] = f"{VALUE} {error.message}"
     return rows
+
+
+def _coded_to_excel(value, codes, objects):
+    """Values with the errors of ``codes`` (indices into ``objects``) put in, as arrays, not cell by cell."""
+    bad = codes >= 0
+    if OFFICEJS and bad.all():
+        used = [objects[c] for c in np.unique(codes).tolist()]
+        if not all(e.propagated for e in used):
+            _every_cell_fails(objects[int(codes.flat[0])], set(used))
+    texts = np.array([e.code if OFFICEJS else f"{VALUE} {e.message}" for e in objects] + [None], dtype=object)
+    out = value.astype(object)
+    out[bad] = texts[codes[bad]]
+    return out.tolist()
+
+
+def _every_cell_fails(first, distinct):
+    raise xw.XlwingsError(first.message if len(distinct) == 1 else f"every cell fails; the first: {first.message}")
 
 
 def _udf(description, **docs):

@@ -1,5 +1,7 @@
 """Argument checks shared by the core: arrays are checked whole, errors name the argument."""
 
+import contextlib
+import contextvars
 import functools
 import inspect
 
@@ -21,13 +23,39 @@ def _first_bad(values, ok):
     return float(np.ravel(bad)[0]) if np.ndim(bad) else float(bad)
 
 
+# Where a caller collects refusals (``collecting``), a range's bad elements do not raise:
+# they are recorded as (argument, problem, mask of bad elements, values) and replaced by a
+# harmless stand-in, so one pass computes every good element and names every bad one
+# (the Excel functions' "a bad cell errors alone", without calling the core per cell).
+_COLLECTOR = contextvars.ContextVar("xlcost_refusals", default=None)
+
+
+@contextlib.contextmanager
+def collecting():
+    """Within the block, arrays' bad elements are recorded in the yielded list instead of raising."""
+    refusals = []
+    token = _COLLECTOR.set(refusals)
+    try:
+        yield refusals
+    finally:
+        _COLLECTOR.reset(token)
+
+
+def _refuse(argument, problem, x, ok, stand_in):
+    refusals = _COLLECTOR.get()
+    if refusals is None or not x.ndim:
+        raise InputError(argument, problem, _first_bad(x, ok))
+    refusals.append((argument, problem, ~ok, x))
+    return np.where(ok, x, stand_in)
+
+
 def positive(argument, values):
     """``values`` as an array of finite numbers > 0, else InputError naming ``argument``."""
     if type(values) in _SCALARS and 0 < values < _INF:
         return np.float64(values)
     x = np.asarray(values, dtype=float)
     if x.size and not (x.min() > 0 and x.max() < np.inf):
-        raise InputError(argument, "must be a finite number > 0", _first_bad(x, (x > 0) & (x < np.inf)))
+        return _refuse(argument, "must be a finite number > 0", x, (x > 0) & (x < np.inf), 1.0)
     return x
 
 
@@ -37,7 +65,7 @@ def nonnegative(argument, values):
         return np.float64(values)
     x = np.asarray(values, dtype=float)
     if x.size and not (x.min() >= 0 and x.max() < np.inf):
-        raise InputError(argument, "must be a finite number >= 0", _first_bad(x, (x >= 0) & (x < np.inf)))
+        return _refuse(argument, "must be a finite number >= 0", x, (x >= 0) & (x < np.inf), 1.0)
     return x
 
 
@@ -50,9 +78,9 @@ def fraction(argument, values, closed_low=False):
         return x
     low, high = x.min(), x.max()  # NaN makes both comparisons false
     if closed_low and not (low >= 0 and high < 1):
-        raise InputError(argument, "must be in [0, 1)", _first_bad(x, (x >= 0) & (x < 1)))
+        return _refuse(argument, "must be in [0, 1)", x, (x >= 0) & (x < 1), 0.5)
     if not closed_low and not (low > 0 and high <= 1):
-        raise InputError(argument, "must be in (0, 1]", _first_bad(x, (x > 0) & (x <= 1)))
+        return _refuse(argument, "must be in (0, 1]", x, (x > 0) & (x <= 1), 0.5)
     return x
 
 
@@ -73,6 +101,9 @@ def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None):
     def mark(function):
         @functools.wraps(function)
         def guarded(*args, **kwargs):
+            if _COLLECTOR.get() is not None:  # the collecting caller checks every element's finiteness
+                with np.errstate(all="ignore"):
+                    return function(*args, **kwargs)
             try:
                 with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                     result = function(*args, **kwargs)
