@@ -141,3 +141,10 @@ def test_providers_prices_for_open_models():
     assert udfs.API_COST("groq/gpt-oss-120b", 1e6, 1e6) == pytest.approx(0.15 + 0.60)
     open_rows = [r for r in catalog.table("api").rows if r["provider"] not in ("openai", "anthropic", "google", "deepseek")]
     assert len(open_rows) >= 2 and all(r["source"] and r["date"] for r in open_rows)
+
+
+def test_xlcost_spec_gives_an_instances_interconnect_per_chip():
+    from xlcost import udfs
+
+    # p5.48xlarge: 8 x H100 SXM, NVLink 4 at 900 GB/s bidirectional per GPU -> 450e9 one way, per chip
+    assert udfs.XLCOST_SPEC("p5.48xlarge", "interconnect_bytes_per_s") == 450e9

@@ -712,6 +712,7 @@ _HARDWARE_FIELDS = {
     "peak_flops_per_s": lambda unit: unit.peak_flops_per_s,
     "memory_bytes": lambda unit: unit.memory_bytes,
     "memory_bandwidth_bytes_per_s": lambda unit: unit.memory_bandwidth_bytes_per_s,
+    "interconnect_bytes_per_s": lambda unit: unit.interconnect_bytes_per_s,  # per chip, one direction
     "price_usd_per_hour": lambda unit: unit.price_usd_per_hour(),
     "chips": lambda unit: unit.chips,
 }
