@@ -390,6 +390,36 @@ def declared(function, argument, value, name=None, default=REQUIRED, placeholder
                   lookup=model_field(field) if field else None, placeholder=placeholder)
 
 
+def model_shape(value, name, function, argument, fallback):
+    """For each cell of ``value`` (an argument that may name a catalog model, e.g. ``params``),
+    the field the core ``function`` declares for ``argument``; ``fallback`` where the cell is
+    a number. Fills a shape argument left empty from the model named beside it."""
+    field = function.needs.model[argument]
+
+    def convert(cell):
+        if isinstance(cell, dict) and "basicValue" in cell:
+            cell = cell["basicValue"]
+        if isinstance(cell, str):
+            text = cell.strip()
+            if text and text[0] not in NUMBER_START and text[0] != "#":
+                try:
+                    return float(model_value(catalog.model(text), field))
+                except XlcostError as error:
+                    raise CellError(VALUE, _prefixed(name, error)) from None
+        return fallback
+
+    scalar, rows = cells(value, name)
+    if rows is None:
+        try:
+            return Arg(argument, convert(scalar))
+        except CellError:
+            return Arg(argument, fallback)  # the named argument reports its own error
+    converted, errors = _each(rows, name, convert)
+    for key in errors:
+        converted[key] = fallback
+    return Arg(argument, converted.astype(float))
+
+
 def _python_default(function, argument):
     default = inspect.signature(function).parameters[argument].default
     return REQUIRED if default is inspect.Parameter.empty or default is None else default

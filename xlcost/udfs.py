@@ -249,9 +249,10 @@ def _flops_per_token(params, mode, n_layers, context, d_attn, attention):
     "over the context when n_layers, d_attn and context are given (x3 for training).",
     params=_PARAMS,
     mode=_MODE,
-    n_layers="Optional. Transformer layers, for the attention term (e.g. 96). Empty: 0, no attention term.",
+    n_layers="Optional. Transformer layers, for the attention term (e.g. 96). Empty: the model's, if params names "
+    "one; else 0, no attention term.",
     d_attn="Optional. Attention width = n_heads x head_dim (GPT-3: 96 x 128 = 12288; PaLM: 48 x 256 = 12288, "
-    "not its d_model 18432). Empty: 0, no attention term.",
+    "not its d_model 18432). Empty: the model's, if params names one; else 0.",
     context="Optional. Tokens of context (e.g. 2048). Empty: 0, no attention term.",
     attention='Optional. "causal" (Kaplan: average token of a causal sequence, 2 x n_layers x context x d_attn), '
     '"full" (PaLM, non-causal: twice that) or "decode" (one token vs context cached: twice). Empty: "causal".',
@@ -262,9 +263,12 @@ def FLOPS_PER_TOKEN(params, mode=None, n_layers=None, d_attn=None, context=None,
         _flops_per_token,
         params=ev.declared(function, "params", params),
         mode=_mode(mode),
-        n_layers=ev.declared(function, "n_layers", n_layers, default=0.0),
+        # empty: from the model named in params (a number there: 0, no attention term)
+        n_layers=ev.fill(ev.declared(function, "n_layers", n_layers, default=LATER),
+                         ev.model_shape(params, "params", function, "n_layers", 0.0)),
         context=ev.declared(function, "context", context, default=0.0),
-        d_attn=ev.declared(function, "d_attn", d_attn, default=0.0),
+        d_attn=ev.fill(ev.declared(function, "d_attn", d_attn, default=LATER),
+                       ev.model_shape(params, "params", function, "d_attn", 0.0)),
         attention=_option(attention, function, "attention"),
     )
 

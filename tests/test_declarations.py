@@ -1,0 +1,128 @@
+"""One declaration per quantity: which parameter count and which model fields it takes.
+
+The declaration lives beside each core quantity (``function.needs``, see
+``xlcost.core.inputs``); the CLI, the Excel functions and the catalog filling all read it.
+These tests check the declarations against the catalog, and the front ends against each
+other, with the expected values written out from the models' published figures.
+"""
+
+import json
+import pathlib
+
+import pytest
+
+import xlcost.core
+from xlcost import catalog, udfs
+from xlcost.cli import main
+from xlcost.core.inputs import ARGUMENTS, HARDWARE_FIELDS, MODEL_FIELDS
+from xlcost.errors import InputError
+from xlcost.fill import model_value
+
+ROOT = pathlib.Path(xlcost.core.__file__).parents[1]
+QUANTITIES = {name: getattr(xlcost.core, name) for name in xlcost.core.__all__}
+
+
+def calc(capsys, *argv):
+    status = main(["calc", *argv, "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return json.loads(out)["value"]
+
+
+def test_the_rule_has_one_home():
+    # the three former copies of "active for compute, total for memory" are gone
+    # (the CLI's argument -> model table, the Excel "compute"/"memory" switch and its lookup)
+    for path in ("cli.py", "udfs.py", "excel_values.py"):
+        text = (ROOT / path).read_text()
+        for copy in ("_FROM_MODEL", "_FROM_HARDWARE", "model_params(", '"memory")', 'use == "compute"'):
+            assert copy not in text, (path, copy)
+
+
+@pytest.mark.parametrize("name", sorted(QUANTITIES))
+def test_every_declared_field_is_in_the_vocabulary(name):
+    needs = QUANTITIES[name].needs
+    assert set(needs.model.values()) <= set(MODEL_FIELDS)
+    assert set(needs.hardware.values()) <= set(HARDWARE_FIELDS)
+
+
+def test_every_declared_model_field_resolves_or_refuses_clearly_for_every_model():
+    # a field is a number, or an InputError that says why (never an AttributeError or a None)
+    fields = {f for q in QUANTITIES.values() for f in q.needs.model.values()}
+    for row in catalog.table("models").rows:
+        model = catalog.model(row["name"])
+        for field in fields:
+            try:
+                value = model_value(model, field)
+            except InputError as error:
+                assert str(error), (row["name"], field)
+                continue
+            assert isinstance(value, (int, float)), (row["name"], field, value)
+
+
+def test_prompt_and_api_tokens_are_never_training_tokens():
+    for name, function in QUANTITIES.items():
+        if "tokens" in function.needs.model:
+            assert function.needs.model["tokens"] == "training_tokens"
+            assert name in {"training_flops", "train_cost_usd", "training_days", "chinchilla_loss"}, name
+    assert "tokens" not in xlcost.core.prefill_seconds.needs.model
+    assert xlcost.core.api_cost_usd.needs.model == {}
+
+
+def test_memory_takes_total_and_compute_takes_active_parameters():
+    for name, function in QUANTITIES.items():
+        field = function.needs.model.get("params")
+        if name in {"model_memory_bytes", "units_for_memory"}:
+            assert field == "params", name
+        elif field is not None and name != "chinchilla_loss":
+            assert field == "params_per_token", name
+    assert xlcost.core.units_needed.needs.model["memory_params"] == "params"
+
+
+# ---------------------------------------------------------------- the front ends agree
+def test_mixtral_memory_in_excel_and_on_the_command_line(capsys):
+    # Mistral AI: 46.7B parameters in all, 12.9B active per token
+    assert udfs.MODEL_MEMORY("Mixtral-8x7B") == calc(capsys, "model_memory_bytes", "--model", "Mixtral-8x7B") \
+        == 46.7e9 * 2
+    # GPUS_NEEDED with no load: the memory floor, all parameters: 93.4 GB / 80 GB
+    excel = udfs.GPUS_NEEDED("Mixtral-8x7B", 0, "H100")
+    cli = calc(capsys, "units_needed", "--model", "Mixtral-8x7B", "--hardware", "H100", "--tokens-per-s", "0",
+               "--bytes-per-param", "2")
+    assert excel == cli == pytest.approx(46.7e9 * 2 / 80e9)
+
+
+def test_chinchilla_law_refuses_a_moe_in_excel_too():
+    assert udfs.CHINCHILLA_LOSS("Mixtral-8x7B", "1T").startswith("#VALUE! params comes from Mixtral-8x7B, a mixture")
+
+
+def test_flops_per_token_takes_the_shape_from_the_model_in_both(capsys):
+    # Llama-3.1-70B decoding at 131,072 tokens: 2 x 70e9 + 4 x 80 x 131072 x (64 x 128)
+    expected = 2 * 70e9 + 4 * 80 * 131072 * 8192
+    assert udfs.FLOPS_PER_TOKEN("Llama-3.1-70B", "inference", None, None, 131072, "decode") == pytest.approx(expected)
+    assert calc(capsys, "forward_flops_per_token", "--model", "Llama-3.1-70B", "--context", "131072",
+                "--attention", "decode") == pytest.approx(expected)
+    # without a context there is no attention term: 2 x 70e9
+    assert udfs.FLOPS_PER_TOKEN("Llama-3.1-70B") == 2 * 70e9
+
+
+def test_palm_non_causal_from_excel():
+    # PaLM Appendix B, training: 6N + 12 L H Q T = 3.28e12 FLOPs per token (Table 22)
+    value = udfs.FLOPS_PER_TOKEN("PaLM 540B", "training", None, None, 2048, "full")
+    assert value == pytest.approx(6 * 540.35e9 + 12 * 118 * 48 * 256 * 2048)
+    assert round(value / 1e12, 2) == 3.28
+
+
+def test_excel_defaults_are_the_declared_ones(capsys):
+    # TRAIN_COST without utilization uses 0.462 (article T5), as xlcost calc does
+    excel = udfs.TRAIN_COST(175e9, 300e9, 275e12, None, 2.03)
+    assert round(excel) == 1_398_072
+    assert calc(capsys, "train_cost_usd", "--params", "175B", "--tokens", "300B", "--hardware", "275T",
+                "--price-usd-per-hour", "2.03") == pytest.approx(excel)
+
+
+def test_every_argument_has_a_dimension_for_the_front_ends():
+    import inspect
+
+    for name, function in QUANTITIES.items():
+        for parameter in inspect.signature(function).parameters.values():
+            if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                assert parameter.name in ARGUMENTS, (name, parameter.name)
