@@ -307,7 +307,17 @@ def test_unknown_quantity_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["calc", "cost_of_everything"])
     assert exit_.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("xlcost: argument QUANTITY: invalid choice: 'cost_of_everything'")
+    assert err.endswith("(see xlcost calc --help)\n") and "usage" not in err
+
+
+def test_a_bad_option_is_one_xlcost_line(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["calc", "training_flops", "--params", "1B", "--tokenz", "1T"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "xlcost: unrecognized arguments: --tokenz 1T (see xlcost --help)\n")
 
 
 # ---------------------------------------------------------------- catalog listing

@@ -185,9 +185,16 @@ def _run_build(args):
         print(path)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as one ``xlcost: ...`` line (exit status 2, as argparse's)."""
+
+    def error(self, message):
+        self.exit(2, f"xlcost: {message} (see {self.prog} --help)\n")
+
+
 def main(argv=None):
     """Entry point of the ``xlcost`` command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="xlcost", description=__doc__.splitlines()[0].replace("``", ""))
+    parser = _Parser(prog="xlcost", description=__doc__.splitlines()[0].replace("``", ""))
     parser.add_argument("--version", action="version", version=f"xlcost {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _calc_parser(subparsers)
