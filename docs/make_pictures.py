@@ -7,7 +7,7 @@ would print from Excel: one LibreOffice start exports every workbook to PDF with
 workbooks' own page setup (orientation, fit, repeated headers, page numbers), then
 ``pdftoppm`` turns each page into a PNG. The footer of every page names its sheet, so
 each picture is filed under its sheet. poppler-utils (pdftoppm, pdftotext) is installed
-with apt-get when it is missing.
+and a Chinese font are installed with apt-get when missing.
 """
 
 import re
@@ -22,14 +22,26 @@ OUT = ROOT / "docs" / "pictures"
 DPI = 70
 
 
-def _ensure_poppler():
-    if shutil.which("pdftoppm") and shutil.which("pdftotext"):
+def _has_cjk_font():
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout if shutil.which(
+        "fc-list") else ""
+    return bool(listed.strip())
+
+
+def _ensure_tools():
+    """poppler-utils for the PDF pages, and a Chinese font (the article captions quote the Chinese text)."""
+    packages = []
+    if not (shutil.which("pdftoppm") and shutil.which("pdftotext") and shutil.which("pdfinfo")):
+        packages.append("poppler-utils")
+    if not _has_cjk_font():
+        packages.append("fonts-wqy-microhei")
+    if not packages:
         return
     if shutil.which("apt-get") is None:
-        sys.exit("pdftoppm is missing: install poppler-utils")
-    subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "poppler-utils"], check=True,
-                   env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        sys.exit(f"missing: {', '.join(packages)} (install them with your package manager)")
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
 
 
 def _pdfs(workbooks, out_dir):
@@ -62,7 +74,7 @@ def _sheet_of_page(pdf, page, sheets):
 def main():
     import openpyxl
 
-    _ensure_poppler()
+    _ensure_tools()
     workbooks = sorted((ROOT / "workbooks").glob("*.xlsx"))
     if OUT.exists():
         shutil.rmtree(OUT)

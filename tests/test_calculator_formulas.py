@@ -160,8 +160,40 @@ def test_dropdowns_come_from_the_catalog_sheet(tmp_path):
     lists = {dv.formula1 for dv in wb["Assumptions"].data_validations.dataValidation if dv.type == "list"}
     assert {"model_names", "hardware_names"} <= lists  # stored without "=", as the file format wants
     names = wb.defined_names
-    assert names["model_names"].attr_text.startswith("'Catalog'!$A$")
-    catalog_names = [c.value for row in wb["Catalog"][names["hardware_names"].attr_text.split("!")[1]] for c in row]
+    assert names["model_names"].attr_text.startswith("'Models'!$A$")
+    sheet, area = names["hardware_names"].attr_text.split("!")
+    catalog_names = [c.value for row in wb[sheet.strip("'")][area] for c in row]
     assert catalog_names == [r["name"] for t in ("chips", "instances") for r in catalog.table(t).rows]
     conf = wb["xlwings.conf"]
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xlcost.udfs")
+
+
+def test_defaults_are_in_their_lists_and_the_model_list_takes_free_entry(tmp_path):
+    import openpyxl
+
+    build_all(tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "calculator.xlsx")
+    book = compile_file(next(p for p in templates() if p.stem == "calculator"))
+    validations = {str(dv.sqref): dv for dv in wb["Assumptions"].data_validations.dataValidation if dv.type == "list"}
+    for name, listed in (("model", "model_names"), ("hardware", "hardware_names")):
+        ref = book.names[name]
+        sheet, area = wb.defined_names[listed].attr_text.split("!")
+        options = [c.value for row in wb[sheet.strip("'")][area] for c in row]
+        assert ref.value in options, f"default {ref.value!r} is not in {listed}"
+        assert validations[ref.coordinate].formula1 == listed
+    # the note invites typing a size such as 70B: the list suggests, it does not refuse
+    assert validations[book.names["model"].coordinate].showErrorMessage is False
+    assert validations[book.names["hardware"].coordinate].showErrorMessage is True
+    assert udfs.INFER_COST("70B", "A100", 0.3, 2.0) == pytest.approx(
+        core.inference_cost_usd_per_1k_tokens(70e9, catalog.hardware("A100").peak_flops_per_s, 0.3, 2.0), rel=1e-12)
+
+
+def test_instructions_name_every_function_the_workbook_uses():
+    import re
+
+    book = compile_file(next(p for p in templates() if p.stem == "calculator"))
+    used = {t.text for r in book.computed if r.tokens for t in r.tokens if t.kind == "func" and t.text in udfs.__all__}
+    about = " ".join(book.template["workbook"]["about"])
+    listed = set(re.search(r"Names used: ([A-Z_, ]+)\.", about).group(1).split(", "))
+    assert used == listed
+    assert "Import Functions" in about and ".xlsm" in about and "XLCOST.INFER_COST" in about

@@ -23,6 +23,7 @@ ARTICLE_ERRORS = ("arithmetic error", "method error")
 INVALID = "invalid input"
 UNEXPLAINED = "unexplained"
 HEADERS = ("Check", "Published", "Printed to ±", "Recomputed", "Difference", "Status", "Kind", "Note")
+NOTE_WIDTH = 6  # the note column holds a marker; the notes print in full under the audit
 
 
 def status_value(recomputed, published, precision):
@@ -63,17 +64,20 @@ class AuditLayout:
         sheet.put(r, 1, f"Audit {table.get('id', '')}: published vs recomputed", "subheading")
         r += 1
         for col, title in enumerate(HEADERS, start=1):
-            sheet.put(r, col, title, "header", width=None if col in (1, 8) else 13)
-        sheet.widths[8] = max(sheet.widths.get(8, 8), 30)
-        sheet.header_rows = sheet.header_rows or (r, r)
+            sheet.put(r, col, title, "header", width={1: None, 7: 16, 8: NOTE_WIDTH}.get(col, 11))
         r += 1
         first = r
+        notes = []
         for label, ref, published, precision, expect, kind, note, fmt in rows:
-            self._audit_row(sheet, table, r, label, ref, float(published), float(precision), expect, kind, note, fmt)
+            marker = f"({len(notes) + 1})" if note else ""
+            self._audit_row(sheet, table, r, label, ref, float(published), float(precision), expect, kind, marker, fmt)
+            if note:
+                notes.append(f"{marker} {label}: {note}")
+                self.book.audits[-1].note = note
             r += 1
         sheet.statuses.append(f"F{first}:F{r - 1}")
         sheet.kinds.append(f"G{first}:G{r - 1}")
-        return r
+        return self._lines(sheet, notes, r, "note", last_col=8)
 
     def _audit_row(self, sheet, table, r, label, ref, published, precision, expect, kind, note, fmt):
         sheet.put(r, 1, label, "label")

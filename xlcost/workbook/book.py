@@ -18,10 +18,12 @@ from .expr import TemplateError
 CONTENTS = "Contents"
 ASSUMPTIONS = "Assumptions"
 
-# styles whose text may run long: they wrap inside their column instead of widening it
-WRAPPED_STYLES = ("caption", "source", "note", "source_col", "method", "title")
+# styles whose text may run long: they wrap inside their column (or merged row) instead of widening it
+WRAPPED_STYLES = ("caption", "source", "note", "source_col", "method", "title", "check", "catalog_text")
+# text lines that span the width of the sheet: merged across it, wrapped
+LINE_STYLES = ("caption", "source", "note", "title", "subheading")
 # the widest a column grows for its text (characters); longer text wraps
-MAX_WIDTH = 48
+MAX_WIDTH = 36
 
 
 @dataclass(eq=False)
@@ -41,6 +43,7 @@ class Ref:
     excel: str = ""  # how formulas refer to it
     where: str = ""
     table: str = ""  # the id of the table it belongs to
+    binding: tuple | None = None  # grid cells: (the grid's formula Ref, {stand-in id: this cell's axis Ref})
 
     @property
     def coordinate(self):
@@ -123,11 +126,20 @@ class Sheet:
     row: int = 1
     tables: list = field(default_factory=list)  # (id, title, first row)
 
+    def merge_lines(self):
+        """Merge every text line in column A (titles, captions, sources, notes) across the sheet's tables."""
+        last = max((c for (r, c), cell in self.cells.items() if cell.style not in LINE_STYLES), default=1)
+        merged = {(r1, c1) for r1, c1, _, _ in self.merges}
+        busy = {r for (r, c) in self.cells if c > 1}
+        for (row, col), cell in list(self.cells.items()):
+            if col == 1 and cell.style in LINE_STYLES and (row, 1) not in merged and row not in busy and last > 1:
+                self.merges.append((row, 1, row, last))
+
     def put(self, row, col, value, style="text", fmt=None, comment=None, width=None, compute=None):
         """Place a cell; text widens its column up to ``MAX_WIDTH`` (longer text wraps)."""
         self.cells[(row, col)] = Cell(value, style, fmt, comment, compute=compute)
         if width is None and isinstance(value, str) and not isinstance(value, Formula) \
-                and style not in WRAPPED_STYLES:
+                and style not in WRAPPED_STYLES + LINE_STYLES:
             width = min(max(len(line) for line in value.split("\n")) + 2, MAX_WIDTH)
         if width:
             self.widths[col] = max(self.widths.get(col, 8), width)

@@ -37,11 +37,6 @@ class ChartLayout:
                 spec.categories = (header + 1, 1, header + n, 1) if rows_layout else (header, 3, header, 2 + n)
             else:
                 spec.categories = _area(cells[categories])
-                if kind == "scatter":
-                    years = [r.value for r in refs[categories] if isinstance(r.value, (int, float))]
-                    if years:
-                        spec.x_min, spec.x_max = min(years) - 1, max(years) + 1
-                        spec.x_format = spec.x_format or "0"
             for key in chart.get("series", []):
                 if key not in refs:
                     raise TemplateError(f"{self.where} chart {chart['title']!r}: no field {key!r}")

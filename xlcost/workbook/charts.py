@@ -69,6 +69,9 @@ def make(ws, spec):
         chart.y_axis.scaling.min = 0
     if spec.y_max is not None:
         chart.y_axis.scaling.max = spec.y_max
+    if spec.x_min is not None:
+        chart.x_axis.scaling.min, chart.x_axis.scaling.max = spec.x_min, spec.x_max
+        chart.x_axis.majorUnit = 1
     if spec.log_x:
         chart.x_axis.scaling.logBase = 10
     if spec.log_y:

@@ -77,11 +77,12 @@ class ContentsLayout:
         sheet.put(r, 2, "Formula", "computed_legend")
         sheet.put(r, 3, "matches", "legend_match")
         sheet.put(r, 4, "differs", "legend_differ")
+        if ASSUMPTIONS in self.book.sheets:
+            sheet.put(r, 5, "Link to an input", "linked")
         r += 2
         titles = ("Sheet", "Tables", "Checks", "Matches", "Differs", INVALID.capitalize())
         for col, title in enumerate(titles, start=1):
             sheet.put(r, col, title, "header", width=12 if col > 2 else None)
-        sheet.header_rows = (r, r)
         r += 1
         first = r
         for other in self.book.sheets.values():
@@ -159,7 +160,9 @@ class ContentsLayout:
         for col, title in enumerate(("Table", "Check", "Status", "Kind"), start=1):
             sheet.put(r, col, title, "header")
         count = _address(CHECKS, f"$H${first}:$H${last}")
-        for k in range(1, last - first + 2):
+        flagged = sum(a.kind != "matches" for a in self.book.audits)
+        capacity = min(last - first + 1, flagged + 10)  # room for ten more after edits; beyond, a line says so
+        for k in range(1, capacity + 1):
             r += 1
             match = f"MATCH({k},{count},0)"
             for col, source in ((1, "A"), (2, "B"), (3, "F"), (4, "G")):
@@ -167,7 +170,11 @@ class ContentsLayout:
                 sheet.put(r, col, Formula(f'=IFERROR(INDEX({column},{match}),"")'),
                           {3: "status", 4: "kind"}.get(col, "text"),
                           compute=_kth(k, first, last, "ABFG".index(source), source))
-        sheet.statuses.append(f"C{r - (last - first)}:C{r}")
+        sheet.statuses.append(f"C{r - capacity + 1}:C{r}")
+        r += 1
+        total = f"MAX({count})"
+        sheet.put(r, 2, Formula(f'=IF({total}>{capacity},"... and "&({total}-{capacity})&" more: see the Checks sheet","")'),
+                  "note", compute=lambda get: _more(get, first, last, capacity))
         return r + 1
 
 
@@ -179,6 +186,11 @@ def _counter(areas, word):
     def count(get):
         return sum(1 for sheet, area in areas for (r, c) in _cells(area) if get(sheet, r, c) == word)
     return count
+
+
+def _more(get, first, last, capacity):
+    total = max(get(CHECKS, r, 8) for r in range(first, last + 1))
+    return f"... and {total - capacity} more: see the Checks sheet" if total > capacity else ""
 
 
 def _kth(k, first, last, _index, source):

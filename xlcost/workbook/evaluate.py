@@ -96,6 +96,9 @@ def evaluate(book, overrides=None):
 
 
 def _compute(ref, value_of, functions):
+    if ref.binding is not None:  # a grid cell: the grid's formula over this cell's own axis values
+        probe, binding = ref.binding
+        return _compute(probe, lambda r: value_of(binding.get(id(r), r)), functions)
     if ref.quantity:
         kwargs = {arg: expr.evaluate(tokens, value_of, functions) for arg, tokens in ref.args.items()}
         for value in kwargs.values():
@@ -110,20 +113,18 @@ def _compute(ref, value_of, functions):
 
 def _grid(grid, row_refs, col_refs, value_of, values, functions):
     """Fill a per-cell grid in one numpy call (its first cell's formula over the two axes as arrays)."""
-    first = grid[0][0]
+    probe, binding = grid[0][0].binding
     row_axis = np.array([[value_of(r)] for r in row_refs], dtype=float)
     col_axis = np.array([[value_of(c) for c in col_refs]], dtype=float)
 
+    arrays = {key: row_axis if ref is row_refs[0] else col_axis for key, ref in binding.items()}
+
     def vector_value_of(ref):
-        if ref is row_refs[0]:
-            return row_axis
-        if ref is col_refs[0]:
-            return col_axis
-        return value_of(ref)
+        return arrays[id(ref)] if id(ref) in arrays else value_of(ref)
 
     try:
         with np.errstate(all="raise"):
-            result = np.broadcast_to(np.asarray(_compute(first, vector_value_of, functions), dtype=float),
+            result = np.broadcast_to(np.asarray(_compute(probe, vector_value_of, functions), dtype=float),
                                      (len(row_refs), len(col_refs)))
     except (*_FAILURES, FloatingPointError):
         return  # cell by cell instead

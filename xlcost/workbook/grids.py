@@ -80,11 +80,7 @@ class GridLayout:
                 ref = Ref(sheet.name, row_ref.row, col_ref.col, None, "computed", quantity=probe.quantity,
                           where=where, table=table.get("id", ""))
                 ref.excel = ref.coordinate
-                binding = {id(row_axis): row_ref, id(col_axis): col_ref}
-                if probe.args is not None:
-                    ref.args = {arg: _rebind(tokens, binding) for arg, tokens in probe.args.items()}
-                else:
-                    ref.tokens = _rebind(probe.tokens, binding)
+                ref.binding = (probe, {id(row_axis): row_ref, id(col_axis): col_ref})
                 self.book.computed.append(ref)
                 sheet.cells[(ref.row, ref.col)] = Cell(None, "computed", fmt, ref=ref)
                 line.append(ref)
@@ -118,12 +114,3 @@ class GridLayout:
             cell.ref = Ref(sheet.name, top[0], top[1], None, "computed", tokens=tokens, where=where)
             sheet.cells[top] = cell
         self.deferred.append(emit)
-
-
-def _rebind(tokens, binding):
-    """Fresh tokens with the stand-in axis references replaced by a cell's own axis references."""
-    out = []
-    for token in tokens:
-        copy = expr.Token(token.kind, token.text, binding.get(id(token.ref), token.ref))
-        out.append(copy)
-    return out

@@ -48,6 +48,10 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
             self._place_charts(sheet)
         if CONTENTS in self.book.sheets:
             self._contents(self.book.sheets[CONTENTS])
+        for sheet in self.book.sheets.values():
+            sheet.merge_lines()
+            if len(sheet.tables) > 1:
+                sheet.header_rows = None  # one table's header would head another table's pages
         return self.book
 
     def _register(self, ref, where):

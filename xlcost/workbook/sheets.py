@@ -15,7 +15,7 @@ class OtherSheets:
         r = self._heading(sheet, table)
         columns = table["columns"]
         for j, column in enumerate(columns):
-            sheet.put(r, 1 + j, column.replace("_", " "), "header_wrap", width=12 if column not in _TEXT_COLUMNS else 40)
+            sheet.put(r, 1 + j, column.replace("_", " "), "header_wrap", width=7 if column not in _TEXT_COLUMNS else 60)
         sheet.heights[r] = 45
         sheet.header_rows = sheet.header_rows or (r, r)
         tables = table["catalog"] if isinstance(table["catalog"], list) else [table["catalog"]]
@@ -25,13 +25,14 @@ class OtherSheets:
                 value = row.get(column)
                 if value is None or value == "":
                     continue
-                style = "source_col" if column in _TEXT_COLUMNS else ("label" if j == 0 else "cell")
+                # a data appendix: one line per row; long sources are whole in the cell, cut on paper
+                style = "catalog_text" if column in _TEXT_COLUMNS else ("label" if j == 0 else "cell")
                 fmt = "0.00E+00" if isinstance(value, float) and value >= 1e6 else None
                 sheet.put(r + 1 + i, 1 + j, value, style, fmt,
-                          width=None if column in _TEXT_COLUMNS else min(len(str(value)) + 2, 24))
+                          width=None if column in _TEXT_COLUMNS else min(len(str(value)) + 2, 22))
         if table.get("name"):
             self.book.range_names[table["name"]] = f"{quote_sheetname(sheet.name)}!$A${r + 1}:$A${r + len(rows)}"
-        sheet.freeze = "B1"
+        sheet.freeze = sheet.freeze or f"B{r + 1}"
         sheet.row = r + len(rows) + 2
 
     def _place_conf(self, sheet, table):

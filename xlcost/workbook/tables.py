@@ -75,18 +75,18 @@ class TableLayout:
                 if item.get("source"):
                     sheet.put(header + 1 + i, source_col, item["source"], "source_col")
             if any(item.get("source") for item in items):
-                sheet.put(header, source_col, "Source", "header", width=24)
+                sheet.put(header, source_col, "Source", "header", width=20)
             sheet.heights[header] = 45
             end = header + 1 + n
         else:
             sheet.put(header, 1, table.get("label_header", table.get("id", "")), "header")
             sheet.put(header, 2, "Unit", "header", width=11)
             for i, item in enumerate(items):
-                sheet.put(header, 3 + i, item["label"], "header_item", width=min(max(len(item["label"]) + 2, 14), 18))
+                sheet.put(header, 3 + i, item["label"], "header_item", width=min(max(len(item["label"]) + 2, 13), 16))
             source_col = 3 + n
             if any(len(item["label"]) > 16 for item in items):
                 sheet.heights[header] = 30
-            sheet.put(header, source_col, "Source / method", "header", width=30)
+            sheet.put(header, source_col, "Source / method", "header", width=24)
             end = header + 1
         sheet.header_rows = sheet.header_rows or (header, header)
         j = 0
@@ -100,7 +100,7 @@ class TableLayout:
             if rows_layout:
                 col = 2 + j
                 label = spec["label"] + (f"\n({spec['unit']})" if spec.get("unit") else "")
-                sheet.put(header, col, label, "header_wrap", width=min(max(len(spec["label"]) * 0.6 + 4, 12), 18))
+                sheet.put(header, col, label, "header_wrap", width=min(max(len(spec["label"]) * 0.5 + 2, 9), 13))
                 cells = [(header + 1 + i, col) for i in range(n)]
             else:
                 sheet.put(end, 1, spec["label"], "label")
@@ -178,8 +178,9 @@ class TableLayout:
                 sheet.merges.append((cells[0][0], cells[0][1], cells[-1][0], cells[-1][1]))
             out = out * n
         text = "; ".join(dict.fromkeys(s for s in sources if s))
-        if self.assumptions is not None:
-            text = "input on the Assumptions sheet" + (f"; {text}" if text and not rows_layout else "")
+        if self.assumptions is not None:  # the full source is on the Assumptions sheet
+            brief = spec.get("source", "") or ("catalog" if any(catalogs) else "")
+            text = "Assumptions" + (f": {brief}" if brief else "")
         return out, text
 
     def _assumption(self, table, spec, label, ref_name, value, source, where):
@@ -188,7 +189,7 @@ class TableLayout:
         r = block.row
         if getattr(block, "_last_table", None) != table.get("id"):
             block._last_table = table.get("id")
-            block.put(r, 1, f"{table.get('id', '')} · {table.get('title', '')}", "subheading")
+            block.put(r, 1, table.get("title") or table.get("id", ""), "subheading")
             r += 1
         ref = Ref(ASSUMPTIONS, r, 4, ref_name, "input", value, where=where, table=table.get("id", ""))
         self._register(ref, where)
@@ -231,7 +232,9 @@ class TableLayout:
                 ref.tokens = resolved[i]
             self._register(ref, where)
             self.book.computed.append(ref)
-            sheet.put(row, col, None, "computed", fmt)
+            tokens = resolved[i] if "formula" in spec else None
+            link = tokens is not None and len(tokens) == 1 and isinstance(tokens[0].ref, names.Pending)  # another table
+            sheet.put(row, col, None, "linked" if link else "computed", fmt)
             sheet.cells[(row, col)].ref = ref
             self.deferred.append(lambda ref=ref, sheet=sheet: self._emit(sheet, ref))
             out.append(ref)

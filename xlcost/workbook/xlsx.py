@@ -62,39 +62,41 @@ _DIFFER_FILL = PatternFill("solid", fgColor="FFD7B5")
 _ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 _WHITE_BOLD = Font(bold=True, color="FFFFFF")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_MIDDLE = Alignment(vertical="center")
 _CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 STYLES = {
     "title": dict(font=Font(bold=True, size=14, color="1F3864"), alignment=_WRAP),
     "caption": dict(font=Font(italic=True, color="595959"), alignment=_WRAP),
-    "source": dict(font=Font(size=9, color="595959"), alignment=_WRAP),
+    "source": dict(font=Font(size=10, color="595959"), alignment=_WRAP),
     "header": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=Alignment(vertical="center", wrap_text=True)),
     "header_item": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=_CENTER_WRAP),
     "header_wrap": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=_CENTER_WRAP),
     "subheading": dict(font=Font(bold=True, color="1F4E78")),
     "label": dict(alignment=Alignment(vertical="center", wrap_text=True)),
     "unit": dict(font=Font(italic=True, color="7F7F7F"), alignment=Alignment(vertical="center", wrap_text=True)),
-    "input": dict(font=Font(color="0000FF"), fill=_INPUT_FILL, border=_BOX),
+    "input": dict(font=Font(color="0000FF"), fill=_INPUT_FILL, border=_BOX, alignment=_MIDDLE),
     "input_text": dict(font=Font(color="0000FF"), fill=_INPUT_FILL, border=_BOX),
     "input_header": dict(font=Font(bold=True, color="0000FF"), fill=_INPUT_FILL, border=_BOX,
                          alignment=Alignment(horizontal="center")),
-    "linked": dict(font=Font(color="00704A"), fill=_LINK_FILL, border=_BOX),
-    "computed": dict(border=_BOX),
+    "linked": dict(font=Font(color="00704A"), fill=_LINK_FILL, border=_BOX, alignment=_MIDDLE),
+    "computed": dict(border=_BOX, alignment=_MIDDLE),
     "computed_legend": dict(border=_BOX),
     "computed_blank": dict(border=_BOX, font=Font(color="A6A6A6"), alignment=Alignment(horizontal="center")),
-    "published": dict(font=Font(color="404040"), border=_BOX),
+    "published": dict(font=Font(color="404040"), border=_BOX, alignment=_MIDDLE),
     "status": dict(font=Font(bold=True), border=_BOX, alignment=Alignment(horizontal="center")),
     "kind": dict(border=_BOX, alignment=Alignment(horizontal="center")),
     "check": dict(font=Font(bold=True, color="C00000"), alignment=_WRAP),
-    "source_col": dict(font=Font(size=9, color="595959"), alignment=_WRAP),
-    "method": dict(font=Font(size=9, italic=True, color="7030A0"), alignment=_WRAP),
-    "note": dict(font=Font(size=9, italic=True, color="595959"), alignment=_WRAP),
+    "source_col": dict(font=Font(size=10, color="595959"), alignment=_WRAP),
+    "method": dict(font=Font(size=10, italic=True, color="7030A0"), alignment=_WRAP),
+    "note": dict(font=Font(size=10, italic=True, color="595959"), alignment=_WRAP),
     "link": dict(font=Font(color="0563C1", underline="single")),
-    "total": dict(font=Font(bold=True), border=_BOX),
+    "total": dict(font=Font(bold=True), border=_BOX, alignment=_MIDDLE),
     "legend_match": dict(fill=_MATCH_FILL, border=_BOX, alignment=Alignment(horizontal="center")),
     "legend_differ": dict(fill=_DIFFER_FILL, border=_BOX, alignment=Alignment(horizontal="center")),
     "text": dict(alignment=Alignment(vertical="center", wrap_text=True)),
-    "cell": dict(),
+    "cell": dict(alignment=_MIDDLE),
+    "catalog_text": dict(font=Font(size=10, color="595959"), alignment=_MIDDLE),
 }
 FONT_PT = {name: (style["font"].sz if "font" in style and style["font"].sz else 11) for name, style in STYLES.items()}
 MIN_PRINT_PT = 8  # the smallest type a printed page may show
@@ -145,9 +147,14 @@ def write_cell(ws, row, col, spec, styler):
     styler.apply(cell, spec.style, spec.fmt)  # first: the quote prefix of text is set on top of it
     value = spec.value
     if isinstance(value, Formula):
-        cell.value = ArrayFormula(spec.array, str(value)) if spec.array else str(value)
+        if spec.array:
+            cell.value = ArrayFormula(spec.array, str(value))
+        else:  # our own formula text: no need for openpyxl's checks of arbitrary strings
+            cell._value, cell.data_type = str(value), "f"
     elif isinstance(value, str):
         set_text(cell, value)
+    elif isinstance(value, float):
+        cell._value, cell.data_type = value, "n"
     elif value is not None:
         cell.value = value
     if spec.comment:
@@ -162,14 +169,25 @@ def _fit_widths(sheet, values):
     merged = {(r, c) for r1, c1, r2, c2 in sheet.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
               if (r, c) != (r1, c1)}
     spans = {(r1, c1): c2 - c1 + 1 for r1, c1, r2, c2 in sheet.merges}
+    extremes = {}  # (column, format, input?) -> [largest, most negative, every General value...]
     for (row, col), spec in sheet.cells.items():
         if (row, col) in merged or spans.get((row, col), 1) > 1:
             continue
         value = values.get((sheet.name, row, col), spec.value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            need = numfmt.width_chars(number_format(spec.fmt), value) + (1 if spec.style.startswith("input") else 0)
-            if need > sheet.widths.get(col, 8.43):
-                sheet.widths[col] = need
+            fmt = number_format(spec.fmt)
+            group = extremes.setdefault((col, fmt, spec.style.startswith("input")), [])
+            if fmt is None or "E" in fmt:  # General: width depends on the digits, not only the size
+                group.append(value)
+            elif len(group) < 2:
+                group.extend((value, value))
+            else:
+                group[0] = value if abs(value) > abs(group[0]) else group[0]
+                group[1] = value if value < group[1] else group[1]
+    for (col, fmt, is_input), group in extremes.items():
+        need = max(numfmt.width_chars(fmt, v) for v in group) + (1 if is_input else 0)
+        if need > sheet.widths.get(col, 8.43):
+            sheet.widths[col] = need
 
 
 def _row_heights(sheet):
@@ -196,16 +214,19 @@ def _print_setup(ws, sheet):
     """Landscape where the sheet is wide, fit to one page wide only if type stays >= 8 pt, titles, page numbers."""
     width_px = sum(int(w * 7 + 5) for c, w in sheet.widths.items())
     smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
-    orientation = "portrait" if width_px <= PAGE_PX["portrait"] else "landscape"
+    orientation = "portrait" if 1.1 * width_px <= PAGE_PX["portrait"] else "landscape"
     ws.page_setup.orientation = orientation
     ws.print_options.horizontalCentered = False
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
     ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
-    scale = PAGE_PX[orientation] / width_px if width_px else 1
-    if scale < 1 and scale * smallest_pt >= MIN_PRINT_PT:
+    # spreadsheet programs render columns a little wider than 7 px a character: 10% margin
+    scale = min(1.0, PAGE_PX[orientation] / (1.1 * width_px)) if width_px else 1
+    if scale * smallest_pt >= MIN_PRINT_PT:
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+    elif scale < 1:  # too wide for one page at readable type: pages run across, each repeating the names
+        ws.print_title_cols = "A:A"
     if sheet.header_rows:
         ws.print_title_rows = f"{sheet.header_rows[0]}:{sheet.header_rows[1]}"
     ws.oddFooter.left.text = "&A"
@@ -257,6 +278,7 @@ def workbook(book, values=None):
             ws.freeze_panes = sheet.freeze
         _print_setup(ws, sheet)
         for spec in sheet.charts:
+            _year_axis(sheet, spec, values)
             ws.add_chart(charts.make(ws, spec), f"{get_column_letter(spec.anchor[1])}{spec.anchor[0]}")
     for name, ref in book.names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref.address)
@@ -267,6 +289,17 @@ def workbook(book, values=None):
     wb.properties.title = book.title
     wb.properties.created = wb.properties.modified = FIXED_TIME
     return wb
+
+
+def _year_axis(sheet, spec, values):
+    """A scatter chart over years: an axis from the year before the first to the year after the last."""
+    if spec.type != "scatter" or spec.x_min is not None or not spec.categories:
+        return
+    r1, c1, r2, c2 = spec.categories
+    xs = [values.get((sheet.name, r, c), sheet.cells.get((r, c)) and sheet.cells[(r, c)].value)
+          for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+    if xs and all(isinstance(x, (int, float)) and 1900 <= x <= 2100 and x == int(x) for x in xs):
+        spec.x_min, spec.x_max, spec.x_format = min(xs) - 1, max(xs) + 1, spec.x_format or "0"
 
 
 def _validations(ws, sheet):
