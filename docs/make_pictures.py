@@ -1,13 +1,15 @@
-"""Pictures of every printed page of every workbook: LibreOffice -> PDF -> PNG.
+"""Pictures of every sheet of every workbook as printed: LibreOffice -> PDF -> PNG.
 
     python docs/make_pictures.py            # writes docs/pictures/<workbook>/*.png and docs/pictures/README.md
+    python docs/make_pictures.py --all      # every printed page, not only the first of each sheet
 
 The committed workbooks (``workbooks/*.xlsx``, values stored) are printed as they
 would print from Excel: one LibreOffice start exports every workbook to PDF with the
 workbooks' own page setup (orientation, fit, repeated headers, page numbers), then
 ``pdftoppm`` turns each page into a PNG. The footer of every page names its sheet, so
 each picture is filed under its sheet. poppler-utils (pdftoppm, pdftotext) is installed
-and a Chinese font are installed with apt-get when missing.
+Carlito (Calibri's metrics) and a Chinese font are installed with
+apt-get when missing.
 """
 
 import re
@@ -22,19 +24,22 @@ OUT = ROOT / "docs" / "pictures"
 DPI = 70
 
 
-def _has_cjk_font():
-    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout if shutil.which(
+def _has_font(pattern):
+    listed = subprocess.run(["fc-list", pattern], capture_output=True, text=True).stdout if shutil.which(
         "fc-list") else ""
     return bool(listed.strip())
 
 
 def _ensure_tools():
-    """poppler-utils for the PDF pages, and a Chinese font (the article captions quote the Chinese text)."""
+    """poppler-utils for the PDF pages; Carlito (metrically Calibri, the workbooks' font, so pages break
+    where Excel's do) and a Chinese font (the article captions quote the Chinese text)."""
     packages = []
     if not (shutil.which("pdftoppm") and shutil.which("pdftotext") and shutil.which("pdfinfo")):
         packages.append("poppler-utils")
-    if not _has_cjk_font():
+    if not _has_font(":lang=zh"):
         packages.append("fonts-wqy-microhei")
+    if not _has_font("Carlito"):
+        packages.append("fonts-crosextra-carlito")
     if not packages:
         return
     if shutil.which("apt-get") is None:
@@ -72,16 +77,23 @@ def _sheet_of_page(pdf, page, sheets):
 
 
 def main():
+    import argparse
+
     import openpyxl
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="every printed page, not only each sheet's first")
+    args = parser.parse_args()
 
     _ensure_tools()
     workbooks = sorted((ROOT / "workbooks").glob("*.xlsx"))
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
-    index = ["# Printed pages of the workbooks", "",
-             "Every page as LibreOffice prints it from the committed workbooks (stored values, the workbooks' own "
-             "page setup). Regenerate with `python docs/make_pictures.py`.", ""]
+    index = ["# The workbooks as printed", "",
+             "The first printed page of every sheet, as LibreOffice prints the committed workbooks (stored values, "
+             "the workbooks' own page setup), and how many pages each sheet prints on. Regenerate with "
+             "`python docs/make_pictures.py` (`--all` for every page).", ""]
     with tempfile.TemporaryDirectory(prefix="xlcost-pictures-") as tmp:
         tmp = Path(tmp)
         for workbook, pdf in _pdfs(workbooks, tmp).items():
@@ -92,15 +104,22 @@ def main():
             target = OUT / workbook.stem
             target.mkdir()
             index += [f"## {workbook.name}", ""]
-            current, count = None, 0
+            current, count, pages_of = None, 0, {}
             for page in range(1, pages + 1):
                 sheet = _sheet_of_page(pdf, page, sheets) or current or "page"
                 count = count + 1 if sheet == current else 1
                 current = sheet
+                pages_of[sheet] = count
                 source = next(tmp.glob(f"{workbook.stem}-{page:0{len(str(pages))}d}.png"))
-                name = f"{page:03d}-{_slug(sheet)}-{count}.png"
-                shutil.move(source, target / name)
-                index.append(f"- {sheet}, page {count}: [{name}]({workbook.stem}/{name})")
+                if count == 1 or args.all:
+                    name = f"{page:03d}-{_slug(sheet)}-{count}.png"
+                    shutil.move(source, target / name)
+                    pages_of.setdefault(("file", sheet), []).append(name)
+            for sheet in sheets:
+                files = pages_of.get(("file", sheet), [])
+                links = ", ".join(f"[page {i + 1 if args.all else 1}]({workbook.stem}/{f})" for i, f in enumerate(files))
+                count = pages_of.get(sheet, 0)
+                index.append(f"- {sheet}: {links} (prints on {count} page{'' if count == 1 else 's'})")
             index.append("")
     (OUT / "README.md").write_text("\n".join(index), encoding="utf-8")
     print(f"wrote {sum(1 for _ in OUT.rglob('*.png'))} pictures under {OUT}")

@@ -64,7 +64,7 @@ class AuditLayout:
         sheet.put(r, 1, f"Audit {table.get('id', '')}: published vs recomputed", "subheading")
         r += 1
         for col, title in enumerate(HEADERS, start=1):
-            sheet.put(r, col, title, "header", width={1: None, 7: 16, 8: NOTE_WIDTH}.get(col, 11))
+            sheet.put(r, col, title, "header", width={1: None, 7: 16, 8: NOTE_WIDTH}.get(col, 12))
         r += 1
         first = r
         notes = []

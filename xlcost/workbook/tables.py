@@ -188,7 +188,7 @@ class TableLayout:
         block = self.assumptions
         r = block.row
         if getattr(block, "_last_table", None) != table.get("id"):
-            block._last_table = table.get("id")
+            block._last_table, block._last_source = table.get("id"), None
             block.put(r, 1, table.get("title") or table.get("id", ""), "subheading")
             r += 1
         ref = Ref(ASSUMPTIONS, r, 4, ref_name, "input", value, where=where, table=table.get("id", ""))
@@ -205,8 +205,11 @@ class TableLayout:
             block.put(r, 5, Formula(f'=IF({test.format(x=ref.coordinate)},"","{message}")'), "check",
                       compute=lambda get, ref=ref, kind=kind: check_message(kind, get(ref.sheet, ref.row, ref.col)))
             block.checks.append(f"E{r}")
-        if source:
-            block.put(r, 6, source, "source_col")
+        if source:  # a run of inputs from one source prints it once
+            same = source == getattr(block, "_last_source", None) and r - 1 in block._source_rows
+            block.put(r, 6, "as above" if same else source, "source_col")
+            block._last_source = source
+            block._source_rows = {r}
         block.row = r + 1
         return ref
 
