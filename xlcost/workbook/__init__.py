@@ -40,6 +40,13 @@ def compile_file(path):
 
 def render(book):
     """(openpyxl workbook, xlsx bytes) of a ``Book``: formula values stored, fingerprint set."""
+    from .book import no_cycle_collection
+
+    with no_cycle_collection():
+        return _render(book)
+
+
+def _render(book):
     from . import safefile, xlsx
     from .evaluate import cell_values
 

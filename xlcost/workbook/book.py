@@ -9,6 +9,8 @@ every formula cell in Python. Nothing here knows openpyxl or the economics.
 'Model'
 """
 
+import contextlib
+import gc
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -24,6 +26,19 @@ WRAPPED_STYLES = ("caption", "source", "note", "source_col", "method", "title", 
 LINE_STYLES = ("caption", "source", "note", "title", "subheading")
 # the widest a column grows for its text (characters); longer text wraps
 MAX_WIDTH = 36
+
+
+@contextlib.contextmanager
+def no_cycle_collection():
+    """Pause Python's cycle collector while a build makes its many small objects (about 40% of a
+    100,000-cell build otherwise); they are freed by reference counting, and it resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(eq=False)

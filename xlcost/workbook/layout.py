@@ -10,7 +10,7 @@ settings) and ``chart_layout``.
 import re
 
 from .audit import AuditLayout
-from .book import ASSUMPTIONS, CONTENTS, Book
+from .book import ASSUMPTIONS, CONTENTS, Book, no_cycle_collection
 from .chart_layout import ChartLayout
 from .contents import ContentsLayout
 from .expr import TemplateError
@@ -106,4 +106,5 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
 
 def compile_template(data):
     """The laid-out ``Book`` of a checked template dict."""
-    return Compiler(data).compile()
+    with no_cycle_collection():
+        return Compiler(data).compile()
