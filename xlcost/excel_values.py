@@ -420,6 +420,7 @@ def model_shape(value, name, function, argument, fallback):
     return Arg(argument, converted.astype(float))
 
 
+@functools.lru_cache(maxsize=None)
 def _python_default(function, argument):
     default = inspect.signature(function).parameters[argument].default
     return REQUIRED if default is inspect.Parameter.empty or default is None else default

@@ -169,11 +169,18 @@ def _utilization(value, default):
     return ev.number(value, "utilization", "fraction", default=default)
 
 
-def _option(value, function, argument):
-    """A text choice (``xlcost.core.inputs.CHOICES``) from one cell; empty: the core function's default."""
+@functools.lru_cache(maxsize=None)
+def _choice_codes(function, argument):
+    """(options, {option: code}, the default's code) of a text choice of a core function."""
     options = list(CHOICES[argument])
     default = inspect.signature(function).parameters[argument].default
-    code = ev.choice(value, argument, {o: float(i) for i, o in enumerate(options)}, float(options.index(default)))
+    return options, {o: float(i) for i, o in enumerate(options)}, float(options.index(default))
+
+
+def _option(value, function, argument):
+    """A text choice (``xlcost.core.inputs.CHOICES``) from one cell; empty: the core function's default."""
+    options, codes, default = _choice_codes(function, argument)
+    code = ev.choice(value, argument, codes, default)
     if code.shape is not None:
         raise CellError(VALUE, f"{argument} must be a single cell")
     return Arg(argument, options[int(code.value)])
