@@ -169,3 +169,16 @@ def test_template_inputs_are_what_the_declaration_fills(template, key, quantity,
         assert given != declared  # still a counterfactual: the exemption is needed
         return
     assert given == declared, f"{template}:{key}: {argument} reads {column} ({given}); the declaration: {field} ({declared})"
+
+
+@pytest.mark.parametrize("argv, expected", [
+    # Llama-2-7B config: 32 layers x 2 (K and V) x 32 KV heads x 128 x 2 bytes
+    (["kv_bytes_per_token", "--model", "Llama-2-7B"], 32 * 2 * 32 * 128 * 2),
+    # DeepSeek-V3 config: 61 layers x (kv_lora_rank 512 + qk_rope_head_dim 64) x 2 bytes (MLA caches the latent)
+    (["kv_bytes_per_token", "--model", "DeepSeek-V3"], 61 * (512 + 64) * 2),
+    # Gemma 2 27B: 46 layers, every other one (23) a 4,096-token window; at 8,192 tokens:
+    # 23 x 8192 + 23 x 4096
+    (["attended_token_layers", "--model", "Gemma-2-27B", "--context", "8192"], 23 * 8192 + 23 * 4096),
+])
+def test_serving_blocks_take_their_shape_from_the_model(capsys, argv, expected):
+    assert calc(capsys, *argv) == expected

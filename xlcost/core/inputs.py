@@ -201,6 +201,8 @@ MODEL_FIELDS = {
     "qk_rope_head_dim": "rotary part of a query/key head (MLA)",
     "qk_nope_head_dim": "non-rotary part of a query/key head (MLA)",
     "v_head_dim": "width of a value head (MLA)",
+    "sliding_window": "sliding-window tokens",
+    "sliding_window_layers": "layers with a sliding window",
 }
 
 # attribute of xlcost.catalog.Hardware (one chip, or one whole instance) -> meaning

@@ -44,7 +44,13 @@ FP4_BYTES_PER_PARAM = 0.5 + 1 / 16  # NVFP4: one 8-bit (E4M3) scale per block of
 INT4_BYTES_PER_PARAM = 0.5 + 4 / 128  # GPTQ/AWQ, group 128: a 16-bit scale and zero point per group
 
 
-@quantity("{n_layers}*IF({latent_dim}>0,{latent_dim},2*{kv_dim})*{bytes_per_value}")
+# model fields the catalog fills (xlcost.core.inputs): layers and sliding windows
+_WINDOWS = {"n_layers": "n_layers", "window": "sliding_window", "window_layers": "sliding_window_layers"}
+
+
+# the catalog's kv_dim of a latent-attention model is half its cached latent + rotary key
+@quantity("{n_layers}*IF({latent_dim}>0,{latent_dim},2*{kv_dim})*{bytes_per_value}",
+          model={"n_layers": "n_layers", "kv_dim": "kv_dim"})
 def kv_bytes_per_token(n_layers, kv_dim, bytes_per_value=2, latent_dim=0):
     """Bytes of KV cache one token occupies across all layers.
 
@@ -78,7 +84,7 @@ def kv_bytes_per_token(n_layers, kv_dim, bytes_per_value=2, latent_dim=0):
     return n_layers * width * _check.positive("bytes_per_value", bytes_per_value)
 
 
-@quantity("({n_layers}-{window_layers})*{context}+{window_layers}*MIN({context},{window})")
+@quantity("({n_layers}-{window_layers})*{context}+{window_layers}*MIN({context},{window})", model=_WINDOWS)
 def attended_token_layers(context, n_layers, window=0, window_layers=0):
     """Cached tokens summed over layers for a sequence at ``context`` tokens.
 
@@ -98,7 +104,8 @@ def attended_token_layers(context, n_layers, window=0, window_layers=0):
 
 
 @quantity(
-    "{kv_bytes_per_token}/{n_layers}*(({n_layers}-{window_layers})*{context}+{window_layers}*MIN({context},{window}))"
+    "{kv_bytes_per_token}/{n_layers}*(({n_layers}-{window_layers})*{context}+{window_layers}*MIN({context},{window}))",
+    model=_WINDOWS,
 )
 def kv_bytes_per_sequence(context, kv_bytes_per_token, n_layers, window=0, window_layers=0):
     """Bytes of KV cache of one sequence at ``context`` tokens (sliding-window layers capped).
