@@ -581,7 +581,8 @@ _KINDS = {  # (table, field label prefix) -> kind: the article's method errors a
     ("T17", "GPUs"): "method error",  # GPU-seconds per request x requests per hour
     ("T22", "Total"): "method error",  # the per-head formula counts each projection per head
     ("T13", "Jasper price per 1,000 tokens"): "method error",  # words and tokens the wrong way round
-    ("T16", "FLOPs per request"): "arithmetic error",  # 1,050 x 1,280 x 96 = 129,024,000
+    ("T16", "FLOPs per request, L x D x N"): "arithmetic error",  # 1,050 x 1,280 x 96 = 129,024,000
+    ("T16", "FLOPs per request, 2N x L"): "method error",  # L x D x N is not a FLOP count
     ("T9", "GFLOPS per watt — H100"): "other source",  # pre-launch 1,000 TFLOPS
     ("T12", "Training days"): "other source",  # the measured run
     ("T19", "Batch where"): "other source",  # read off a measured profile
