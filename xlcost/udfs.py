@@ -852,7 +852,10 @@ def API_COST(api_model, input_tokens, output_tokens, cached_input_tokens=None, a
     when = _as_of(as_of)
 
     def cost(api_model, input_tokens, output_tokens, cached_input_tokens):
-        return catalog.api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens, when)
+        try:
+            return catalog.api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens, when)
+        except UnknownNameError as error:
+            raise CellError(ev.VALUE, f"api_model: {error}") from None
 
     return ev.evaluate_each(
         cost,
