@@ -19,15 +19,15 @@ def test_empty_optionals_take_the_documented_defaults():
 
 def test_a_model_that_does_not_fit_is_an_error_cell_naming_the_shortfall():
     assert udfs.SERVE_THROUGHPUT("Llama-2-70B", "A100-40GB") == (
-        "#VALUE! needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB")
-    assert udfs.SERVE_COST("Mixtral-8x7B", "H100", 3.0).startswith("#VALUE! needs 93.4 GB of weights; 1 x H100")
+        "#VALUE! n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB")
+    assert udfs.SERVE_COST("Mixtral-8x7B", "H100", 3.0).startswith("#VALUE! n_units: needs 93.4 GB of weights; 1 x H100")
 
 
 def test_ranges_spill_and_a_bad_cell_errors_alone():
     grid = udfs.SERVE_THROUGHPUT([["Llama-3.1-8B"], ["Llama-2-70B"]], [["H100", "A100-40GB"]])
     assert isinstance(grid[0][0], float) and isinstance(grid[0][1], float)
-    assert grid[1][0].startswith("#VALUE! needs 140 GB of weights")
-    assert grid[1][1].startswith("#VALUE! needs 140 GB of weights")
+    assert grid[1][0].startswith("#VALUE! n_units: needs 140 GB of weights")
+    assert grid[1][1].startswith("#VALUE! n_units: needs 140 GB of weights")
     assert grid[0][0] > grid[0][1]  # H100 serves an 8B model faster than an A100-40GB
 
 
@@ -60,8 +60,8 @@ def test_max_batch_and_gpus_for_load():
 
 
 def test_decode_tokens_per_second_reads_every_expert_a_batch_touches():
-    assert udfs.DECODE_TOKENS_PER_SECOND("Mixtral-8x7B", "H100", 32).startswith("#VALUE! needs 93.4 GB of weights")
-    assert udfs.DECODE_TOKENS_PER_SECOND("Llama-2-70B", "A100", 1).startswith("#VALUE! needs 140 GB of weights")
+    assert udfs.DECODE_TOKENS_PER_SECOND("Mixtral-8x7B", "H100", 32).startswith("#VALUE! hardware: needs 93.4 GB of weights")
+    assert udfs.DECODE_TOKENS_PER_SECOND("Llama-2-70B", "A100", 1).startswith("#VALUE! hardware: needs 140 GB of weights")
     one, many = udfs.DECODE_TOKENS_PER_SECOND("Mixtral-8x7B", "H200", [[1, 32]])[0]
     # batch 1 reads the active 12.9B of 46.7B parameters; batch 32 nearly all of them, so
     # 32 sequences are far less than 32x faster: 4.8 TB/s / 93.3 GB x 32 = 1,646

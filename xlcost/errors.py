@@ -67,15 +67,21 @@ class FitError(InputError):
     ``describe("A100-40GB")``.
 
     >>> str(FitError("weights", 140e9, 1, 40e9, 0.1))
-    'needs 140 GB of weights; 1 x 40 GB holds 40 GB'
+    'n_units: needs 140 GB of weights; 1 x 40 GB holds 40 GB'
+    >>> str(FitError("weights", 16.2e9, 1, 16e9, 0.1))   # enough digits to differ
+    'n_units: needs 16.2 GB of weights; 1 x 16 GB holds 16 GB'
     """
 
     def __init__(self, what, needed_bytes, n_units, memory_bytes, reserve, hardware=None, argument="n_units"):
         self.what, self.needed_bytes, self.n_units = what, needed_bytes, n_units
         self.memory_bytes, self.reserve = memory_bytes, reserve
-        unit = hardware or f"{memory_bytes / 1e9:.3g} GB"
         total = n_units * memory_bytes
-        message = f"needs {needed_bytes / 1e9:.3g} GB of {what}; {n_units:g} x {unit} holds {total / 1e9:.3g} GB"
+        digits = 3  # more where 3 would print two different sizes alike ("needs 16 GB; holds 16 GB")
+        while digits < 9 and f"{needed_bytes / 1e9:.{digits}g}" == f"{total / 1e9:.{digits}g}":
+            digits += 1
+        unit = hardware or f"{memory_bytes / 1e9:.{digits}g} GB"
+        message = (f"{argument}: needs {needed_bytes / 1e9:.{digits}g} GB of {what}; {n_units:g} x {unit} holds "
+                   f"{total / 1e9:.{digits}g} GB")
         if what != "weights":
             message += f", {reserve:.0%} of what the weights leave kept for activations"
         XlcostError.__init__(self, message)

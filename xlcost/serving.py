@@ -25,7 +25,7 @@ import numpy as np
 
 from . import catalog
 from .core import serving as core
-from .errors import FitError, InputError
+from .errors import FitError, InputError, UnknownNameError
 
 # precision -> (bytes per weight, bytes per KV value, the chip's peak column to compute at)
 PRECISIONS = {
@@ -61,11 +61,43 @@ def _needed(model, column):
     return value
 
 
+GENERATORS = ("decoder", "moe-decoder")  # architectures the serving model prices (one token per decode step)
+
+
+def _named(argument, find, name):
+    """``find(name)``; an unknown name's error starts with ``argument`` (as the other functions' errors do)."""
+    try:
+        return find(name)
+    except UnknownNameError as error:
+        error.argument = argument
+        error.args = (f"{argument}: {error.args[0]}",)
+        raise
+
+
+def generator(name):
+    """The catalog model ``name``, refused unless it is a decoder (an encoder generates no tokens)."""
+    model = _named("model", catalog.model, name)
+    architecture = model.row.get("architecture")
+    if architecture not in GENERATORS:
+        raise InputError("model", f"must generate tokens (a decoder): {model.name} is an {architecture} model, "
+                                  "which the serving functions do not price", name)
+    return model
+
+
+def check_context(model, tokens, argument="input_tokens + output_tokens"):
+    """``tokens`` per sequence checked against the model's context window (when the catalog has it)."""
+    limit = generator(model).row.get("context")
+    over = np.asarray(tokens) > limit if limit else False
+    if np.any(over):
+        raise InputError(argument, f"must not exceed {generator(model).name}'s context of {limit:,.0f} tokens",
+                         float(np.max(tokens)))
+
+
 def model_arguments(name, precision_name=DEFAULT_PRECISION):
     """The model half of the serving core's arguments (``core.MODEL_ARGUMENTS``) for a catalog model."""
     from .core.params import ffn_params
 
-    model = catalog.model(name)
+    model = generator(name)
     weight_bytes, kv_bytes, _ = precision(precision_name)
     n_layers, d_model, n_heads = (_needed(model, c) for c in ("n_layers", "d_model", "n_heads"))
     params = model.params
@@ -83,8 +115,10 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
     if _field(model, "kv_lora_rank"):  # multi-head latent attention
         qk = _needed(model, "qk_nope_head_dim") + _needed(model, "qk_rope_head_dim")
         attention_width = n_heads * (qk + _needed(model, "v_head_dim"))
+        n_kv_heads = 0  # one latent shared by every head: not split by KV head
     else:
         attention_width = n_heads * 2 * model.head_dim
+        n_kv_heads = _field(model, "n_kv_heads", n_heads)
     window = _field(model, "sliding_window", 0)
     window_layers = _field(model, "sliding_window_layers", n_layers if window else 0)
     return {
@@ -93,22 +127,27 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
         "moe_layers": moe_layers, "n_experts": n_experts, "experts_per_token": k,
         "linear_flops_per_token": 2.0 * model.matmul_params_per_token, "attention_flops_per_attended": 2.0 * attention_width,
         "kv_bytes_per_token": n_layers * model.kv_elements_per_token * kv_bytes,
-        "window": window, "window_layers": window_layers,
+        "window": window, "window_layers": window_layers, "n_heads": n_heads, "n_kv_heads": n_kv_heads,
     }
 
 
 def hardware_arguments(name, n_units=None, precision_name=DEFAULT_PRECISION):
     """The hardware half (``core.HARDWARE_ARGUMENTS``): one chip's figures and the replica's chip count."""
-    unit = catalog.hardware(name)
+    unit = _named("hardware", catalog.hardware, name)
     chip = catalog.hardware(unit.chip["name"])
     n_units = unit.chips if n_units is None else n_units
     if chip.chip.get("interconnect_bytes_per_s") is None and np.all(np.asarray(n_units) <= 1):
         link = 1.0  # one chip all-reduces nothing: the figure is never used, and the catalog may lack it
     else:
         link = chip.interconnect_bytes_per_s  # InputError naming the chip when it is missing
+    column = precision(precision_name)[2]
+    if column == "fp4" and chip.chip.get("peak_fp4_flops") is None:
+        raise InputError("precision", f'"fp4" needs fp4 tensor cores, which {chip.name} lacks: give precision "int4" '
+                                      "(4-bit weights, 16-bit math: the weights-only way such chips serve 4-bit "
+                                      "checkpoints such as MXFP4)", precision_name)
     return {
         "n_units": n_units,
-        "peak_flops_per_s": chip.peak(precision(precision_name)[2]),
+        "peak_flops_per_s": chip.peak(column),
         "memory_bytes": chip.memory_bytes,
         "memory_bandwidth_bytes_per_s": chip.memory_bandwidth_bytes_per_s,
         "interconnect_bytes_per_s": link,
@@ -125,6 +164,26 @@ def replica(model, hardware, n_units=None, precision_name=DEFAULT_PRECISION, **e
     """Every argument of the serving core for ``model`` on ``n_units`` x ``hardware``."""
     return {**model_arguments(model, precision_name), **hardware_arguments(hardware, n_units, precision_name),
             **efficiency}
+
+
+def checked(function, model, efficiency, **numbers):
+    """The arguments of a serving ``function`` checked: keywords known, numbers numeric, request within context.
+
+    ``numbers`` are the call's numeric arguments by name (None: not given); with
+    ``input_tokens`` and ``output_tokens`` their sum must fit the model's context.
+    """
+    unknown = sorted(efficiency.keys() - core.EFFICIENCY_ARGUMENTS.keys())
+    if unknown:
+        import inspect
+
+        valid = [name for name in inspect.signature(function).parameters if name != "efficiency"]
+        raise TypeError(f"{function.__name__}() got an unknown keyword argument {unknown[0]!r}; valid: "
+                        f"{', '.join(valid + list(core.EFFICIENCY_ARGUMENTS))}")
+    for argument, value in {**numbers, **efficiency}.items():
+        if value is not None and np.asarray(value).dtype.kind not in "iuf":
+            raise InputError(argument, "must be a number", value)
+    if "input_tokens" in numbers and "output_tokens" in numbers:
+        check_context(model, np.asarray(numbers["input_tokens"]) + np.asarray(numbers["output_tokens"]))
 
 
 def named(call, hardware):
@@ -147,8 +206,10 @@ def serve_throughput(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_T
     >>> serve_throughput("Llama-2-70B", "A100-40GB", 1)
     Traceback (most recent call last):
     ...
-    xlcost.errors.FitError: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB
+    xlcost.errors.FitError: n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB
     """
+    checked(serve_throughput, model, efficiency, n_units=n_units, input_tokens=input_tokens,
+            output_tokens=output_tokens, batch=batch)
     r = replica(model, hardware, n_units, precision_name, **efficiency)
     return named(lambda: core.output_tokens_per_s(input_tokens, output_tokens, batch, **r), hardware)
 
@@ -163,6 +224,8 @@ def serve_latency(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKE
     """Seconds: "ttft", "tpot" or "request" (see ``core.ttft_seconds`` and its neighbours)."""
     if which not in LATENCIES:
         raise InputError("which", 'must be "ttft", "tpot" or "request"', which)
+    checked(serve_latency, model, efficiency, n_units=n_units, input_tokens=input_tokens,
+            output_tokens=output_tokens, batch=batch)
     r = replica(model, hardware, n_units, precision_name, **efficiency)
     return named(lambda: LATENCIES[which](input_tokens, output_tokens, batch, **r), hardware)
 
@@ -173,6 +236,10 @@ def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=
     """USD per 1M "output" or "input" tokens, or per "request"; ``price_per_hour`` per chip."""
     if per not in COSTS:
         raise InputError("per", 'must be "output", "input" or "request"', per)
+    if price_per_hour is not None and np.asarray(price_per_hour).dtype.kind not in "iuf":
+        raise InputError("price_per_hour", "must be a number of USD per chip-hour, e.g. 2.5", price_per_hour)
+    checked(serve_cost, model, efficiency, price_per_hour=price_per_hour, n_units=n_units,
+            input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
     price = price_per_chip_hour(hardware) if price_per_hour is None else price_per_hour
     r = replica(model, hardware, n_units, precision_name, **efficiency)
     return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, **r), hardware)
@@ -181,6 +248,8 @@ def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=
 def max_batch(model, hardware, n_units=None, context=DEFAULT_INPUT_TOKENS + DEFAULT_OUTPUT_TOKENS,
               precision_name=DEFAULT_PRECISION, **efficiency):
     """Sequences of ``context`` tokens that fit beside the weights."""
+    checked(max_batch, model, efficiency, n_units=n_units, context=context)
+    check_context(model, context, "context")
     r = replica(model, hardware, n_units, precision_name, **efficiency)
     return named(lambda: core.max_batch(context, **r), hardware)
 
@@ -189,6 +258,8 @@ def gpus_for_load(model, hardware, requests_per_s, input_tokens=DEFAULT_INPUT_TO
                   output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, ttft_s=None, tpot_s=None,
                   **efficiency):
     """Whole chips a load needs under latency targets (see ``core.chips_for_load``)."""
+    checked(gpus_for_load, model, efficiency, requests_per_s=requests_per_s, input_tokens=input_tokens,
+            output_tokens=output_tokens, ttft_s=ttft_s, tpot_s=tpot_s)
     r = replica(model, hardware, 1, precision_name, **efficiency)
     del r["n_units"]
     return named(lambda: core.chips_for_load(requests_per_s, input_tokens, output_tokens, ttft_s, tpot_s, **r),
@@ -207,7 +278,7 @@ def decode_roofline(model, hardware, batch=1.0, bytes_per_param=2.0, context=0.0
     >>> round(decode_roofline("Mixtral-8x7B", "H100", 32))
     Traceback (most recent call last):
     ...
-    xlcost.errors.FitError: needs 93.4 GB of weights; 1 x H100-SXM5-80GB holds 80 GB
+    xlcost.errors.FitError: hardware: needs 93.4 GB of weights; 1 x H100-SXM5-80GB holds 80 GB
     """
     shape = model_arguments(model, "bf16")
     scale = bytes_per_param / 2.0
@@ -219,7 +290,7 @@ def decode_roofline(model, hardware, batch=1.0, bytes_per_param=2.0, context=0.0
     if needed > unit.memory_bytes:
         what = "weights" if held > unit.memory_bytes else f"weights and KV cache for a batch of {batch:g} at {context:g} tokens"
         raise FitError(what, held if held > unit.memory_bytes else needed, unit.chips, unit.chip["memory_bytes"],
-                       0.0, unit.chip["name"])
+                       0.0, unit.chip["name"], "hardware" if held > unit.memory_bytes else "batch")
     read = core.weight_bytes_read(batch, shape["shared_weight_bytes"] * scale, shape["expert_weight_bytes"] * scale,
                                   shape["moe_layers"], shape["n_experts"], shape["experts_per_token"])
     return core.roofline_tokens_per_s(batch, read, shape["linear_flops_per_token"], unit.peak_flops_per_s,

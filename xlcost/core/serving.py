@@ -309,6 +309,11 @@ LLAMA2_7B_EXAMPLE = {
     "attention_flops_per_attended": 2 * 32 * (128 + 128), "kv_bytes_per_token": 524288, "window": 0,
     "window_layers": 0,
 }
+# Optional model arguments: 0 means not given (no head check; the KV cache splits evenly over the chips).
+HEAD_ARGUMENTS = {
+    "n_heads": 0,  # attention (query) heads: a tensor-parallel size must divide them
+    "n_kv_heads": 0,  # KV heads of grouped-query attention: each chip holds at least one (replicated when fewer)
+}
 EFFICIENCY_ARGUMENTS = {
     "compute_efficiency": COMPUTE_EFFICIENCY,
     "bandwidth_efficiency": BANDWIDTH_EFFICIENCY,
@@ -319,15 +324,41 @@ EFFICIENCY_ARGUMENTS = {
 
 
 _REQUIRED = frozenset((*MODEL_ARGUMENTS, *HARDWARE_ARGUMENTS))
-_ALLOWED = _REQUIRED | frozenset(EFFICIENCY_ARGUMENTS)
+_ALLOWED = _REQUIRED | frozenset(EFFICIENCY_ARGUMENTS) | frozenset(HEAD_ARGUMENTS)
 
 
 def _replica(replica):
-    """The keyword arguments completed with the efficiency defaults; a missing one is a TypeError."""
+    """The keyword arguments completed with the defaults, ``n_units`` checked; a missing one is a TypeError."""
     if not (_REQUIRED <= replica.keys() <= _ALLOWED):
         missing, unknown = sorted(_REQUIRED - replica.keys()), sorted(replica.keys() - _ALLOWED)
-        raise TypeError(f"serving arguments: missing {missing}, unknown {unknown}")
-    return {**EFFICIENCY_ARGUMENTS, **replica}
+        raise TypeError(f"serving arguments: missing {missing}, unknown {unknown} (allowed: {', '.join(sorted(_ALLOWED))})")
+    r = {**EFFICIENCY_ARGUMENTS, **HEAD_ARGUMENTS, **replica}
+    n_units = _whole("n_units", r["n_units"])
+    n_heads = _check.nonnegative("n_heads", r["n_heads"])
+    split = (n_heads > 0) & (np.mod(n_heads, n_units) != 0)
+    if _any(split):
+        raise _check.InputError("n_units", f"must divide the model's {_first(n_heads, split):g} attention heads "
+                                "(tensor parallelism gives each chip the same number of heads)", _first(n_units, split))
+    return r
+
+
+def _whole(argument, values):
+    """``values`` checked positive and whole (chips, sequences)."""
+    values = _check.positive(argument, values)
+    broken = np.floor(values) != values
+    if _any(broken):
+        raise _check.InputError(argument, "must be a whole number", _first(values, broken))
+    return values
+
+
+def _kv_replication(r):
+    """How many times the replica holds each KV head: max(n_kv_heads, n_units) / n_kv_heads (1 when not given).
+
+    Tensor parallelism gives each chip its share of the KV heads; with fewer KV heads than
+    chips, each chip still holds (a copy of) one, as vLLM and TensorRT-LLM replicate them.
+    """
+    kv_heads = _check.nonnegative("n_kv_heads", r["n_kv_heads"])
+    return np.where(kv_heads > 0, np.maximum(kv_heads, r["n_units"]) / np.where(kv_heads > 0, kv_heads, 1.0), 1.0)
 
 
 def _forward(tokens, attended, kv_moved, weights_read, r):
@@ -345,7 +376,9 @@ def _weights_read(tokens, r):
 
 
 def _kv_sequence(context, r):
-    return kv_bytes_per_sequence.__wrapped__(context, r["kv_bytes_per_token"], r["n_layers"], r["window"], r["window_layers"])
+    """Bytes of KV cache one sequence occupies on the whole replica (replicated KV heads included)."""
+    return _kv_replication(r) * kv_bytes_per_sequence.__wrapped__(context, r["kv_bytes_per_token"], r["n_layers"],
+                                                                  r["window"], r["window_layers"])
 
 
 def _composed(pattern, **parts):
@@ -472,7 +505,7 @@ def _batch(batch, input_tokens, output_tokens, r):
     fits = _max_batch(input_tokens + output_tokens, r)
     if batch is None:
         return fits
-    batch = _check.positive("batch", batch)
+    batch = _whole("batch", batch)
     short = batch > fits
     if _any(short):
         needed = _held_weights(r) + batch * _kv_sequence(input_tokens + output_tokens, r)
@@ -589,10 +622,18 @@ def input_usd_per_million(input_tokens, output_tokens, price_usd_per_hour, batch
 def output_usd_per_million(input_tokens, output_tokens, price_usd_per_hour, batch=None, **replica):
     """USD per 1M output tokens: the replica's cost during the decode steps over the tokens generated.
 
-    The first output token comes out of the prefill, so its time is counted as input.
+    The first output token comes out of the prefill, so its time is counted as input:
+    the output_tokens - 1 decode steps are shared over all output_tokens. An
+    ``output_tokens`` below 2 has no decode step to price and is refused.
     See :func:`input_usd_per_million`.
     """
     r = _replica(replica)
+    output_tokens = _check.positive("output_tokens", output_tokens)
+    one = output_tokens < 2
+    if _any(one):
+        raise _check.InputError("output_tokens", "must be at least 2 for a cost per output token: the first token "
+                                "comes out of the prefill (priced as input), the decode steps make the rest",
+                                _first(output_tokens, one))
     batch, _, step_s = _request_parts(batch, input_tokens, output_tokens, r)
     return _usd_per_s(price_usd_per_hour, r) * (output_tokens - 1.0) * step_s / (batch * output_tokens) * 1e6
 
@@ -652,7 +693,10 @@ def _chips_for_load_one(requests_per_s, input_tokens, output_tokens, ttft_s, tpo
     ttft_s = np.inf if ttft_s is None else float(_check.positive("ttft_s", ttft_s))
     tpot_s = np.inf if tpot_s is None else float(_check.positive("tpot_s", tpot_s))
     best, fastest, last_fit_error = None, (np.inf, np.inf, 0), None  # fastest: (ttft, tpot, n_units) at batch 1
+    n_heads = replica.get("n_heads", 0)
     for n_units in UNIT_COUNTS:
+        if n_heads and n_heads % n_units:
+            continue  # tensor parallelism needs the same number of heads on every chip
         r = _replica({**replica, "n_units": n_units})
         try:
             most = float(_max_batch(input_tokens + output_tokens, r))
