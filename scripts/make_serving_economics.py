@@ -331,7 +331,7 @@ for r in anchors:
     w(f"    {{ key = {q(k)}, label = {q(lab)}, source = {q(r['source'][:160])} }},")
 w("]")
 w("notes = [")
-w(q("A stated batch is static batching (prefill inside the time); an empty one is maximum load. A row whose batch does not fit the catalog's memory is refused, as the Excel functions refuse it.") + ",")
+w(q("A stated batch is static batching (prefill inside the time); an empty one is maximum load. A row whose batch does not fit the catalog's memory, or whose input + output tokens exceed the model's context window, is refused, as the Excel functions refuse it.") + ",")
 w("]")
 w()
 field("measured", "Measured", "", "0.0000E+00", values=[float(r["value"]) for r in anchors], source="serving-anchors.csv, value")
@@ -340,16 +340,19 @@ field("output_tokens", "Generated tokens (TTFT rows: 1)", "tokens", "#,##0", val
 efficiency_fields()
 replica_fields([(r["model"], r["hardware"], float(r["n_units"]), r["precision"]) for r in anchors])
 derived_fields([r["batch"] if r["batch"] else "max_batch" for r in anchors])
+field("context_limit", "Model's context window", "tokens", "#,##0",
+      values=[float(catalog.model(r["model"]).row["context"]) for r in anchors], source="catalog models.csv, context")
+OK = "(batch<=max_batch)*(input_tokens+output_tokens<=context_limit)"
 PRED = {"output_tokens_per_s": "batch*output_tokens/(prefill_s+(output_tokens-1)*step_s)", "ttft_s": "prefill_s",
         "tpot_s": "step_s", "request_s": "prefill_s+(output_tokens-1)*step_s"}
 field("predicted", "Predicted", "", "0.0000E+00",
-      formula=[f'IF(batch<=max_batch,{PRED[r["metric"]]},"refused")' for r in anchors])
+      formula=[f'IF({OK},{PRED[r["metric"]]},"refused")' for r in anchors])
 field("ratio", "Predicted / measured", "x", "0.00",
-      formula=[f'IF(batch<=max_batch,({PRED[r["metric"]]})/measured,"refused")' for r in anchors])
+      formula=[f'IF({OK},({PRED[r["metric"]]})/measured,"refused")' for r in anchors])
 field("abs_error", "Absolute error", "fraction", "0%",
-      formula=[f'IF(batch<=max_batch,ABS(({PRED[r["metric"]]})/measured-1),"refused")' for r in anchors])
+      formula=[f'IF({OK},ABS(({PRED[r["metric"]]})/measured-1),"refused")' for r in anchors])
 field("within_2x", "Within 2x (1 = yes)", "", "0",
-      formula=[f'IF(batch<=max_batch,(({PRED[r["metric"]]})/measured>=0.5)*(({PRED[r["metric"]]})/measured<=2),0)' for r in anchors])
+      formula=[f'IF({OK},(({PRED[r["metric"]]})/measured>=0.5)*(({PRED[r["metric"]]})/measured<=2),0)' for r in anchors])
 
 w("[[table]]")
 w('sheet = "Validation"'); w('id = "Anchors summary"'); w('prefix = "vals_"')
