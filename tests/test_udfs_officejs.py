@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xlcost.udfs
+from _officejs_values import col, error_type, m
 
 
 def _officejs_udfs():
@@ -69,18 +70,6 @@ def call(name, *args, runtime="1.4"):
     }
     return asyncio.run(server.custom_functions_call(payload, udfs))
 
-
-def m(*values):
-    """A 1xN row, or a single cell for one value, as Office.js sends it."""
-    return [list(values)]
-
-
-def col(*values):
-    return [[v] for v in values]
-
-
-def error_type(value):
-    return value.get("errorType") if isinstance(value, dict) and value.get("type") == "Error" else None
 
 
 # ---------------------------------------------------------------- metadata

@@ -19,6 +19,7 @@ import xlwings
 
 import xlcost.udfs
 from _xlwings_server import payload, running_server
+from _officejs_values import col, error_type, m
 
 NAMES = sorted(xlcost.udfs.__all__)
 NAMESPACE = "XLCOST"
@@ -47,18 +48,6 @@ def call(server, name, *args, runtime="1.4"):
         return 200, response.json()["result"]
     return response.status_code, response.text
 
-
-def m(*values):
-    """A one-row range (a single cell for one value), as Office.js sends it."""
-    return [list(values)]
-
-
-def col(*values):
-    return [[v] for v in values]
-
-
-def error_type(value):
-    return value.get("errorType") if isinstance(value, dict) and value.get("type") == "Error" else None
 
 
 # ---------------------------------------------------------------- metadata
