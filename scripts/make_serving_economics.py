@@ -73,7 +73,8 @@ MODEL_LABELS = [
     ("moe_layers", "MoE layers", "", "#,##0"), ("n_experts", "Routed experts per MoE layer", "", "#,##0"),
     ("experts_per_token", "Experts per token", "", "#,##0"),
     ("linear_flops_per_token", "Linear-layer FLOPs per token (2 x active, no lookup)", "FLOPs", "0.00E+00"),
-    ("attention_flops_per_attended", "Attention FLOPs per cached token per layer", "FLOPs", "#,##0"),
+    ("attention_flops_per_attended", "Attention FLOPs per cached token per layer (prefill)", "FLOPs", "#,##0"),
+    ("decode_attention_flops_per_attended", "Attention FLOPs per cached token per layer (decode; MLA absorbed)", "FLOPs", "#,##0"),
     ("kv_bytes_per_token", "KV cache per token", "bytes", "#,##0"),
     ("window", "Sliding window (0: none)", "tokens", "#,##0"), ("window_layers", "Layers with the window", "", "#,##0"),
 ]
@@ -125,7 +126,8 @@ def derived_fields(batch_formula):
           args=forward_args("batch",
                             "(n_layers-window_layers)*(input_tokens+output_tokens/2)+window_layers*MIN(input_tokens+output_tokens/2,window)",
                             "batch*kv_bytes_per_token/n_layers*((n_layers-window_layers)*(input_tokens+output_tokens/2)+window_layers*MIN(input_tokens+output_tokens/2,window))",
-                            _plain(cs._fill(cs.weight_bytes_read.excel, tokens="batch"))))
+                            _plain(cs._fill(cs.weight_bytes_read.excel, tokens="batch")))
+          | {"attention_flops_per_attended": "decode_attention_flops_per_attended"})
     field("throughput", "Output tokens/s of the replica", "tokens/s", "#,##0",
           formula="batch*output_tokens/(prefill_s+(output_tokens-1)*step_s)")
 

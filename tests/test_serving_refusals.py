@@ -103,3 +103,22 @@ def test_mistral_7b_v0_1_does_not_answer_to_v0_2_names():
     # v0.2 Instruct has a 32k context and no sliding window: not this row
     with pytest.raises(UnknownNameError):
         serving.serve_throughput("mistralai/Mistral-7B-Instruct-v0.2", "H100")
+
+
+def test_mla_decode_attention_counts_the_absorbed_latent_form():
+    # DeepSeek-V3 config.json: 128 heads, kv_lora_rank 512, qk_rope_head_dim 64, qk_nope 128, v_head_dim 128.
+    # Decode (absorbed): per cached token and layer 2 x 128 x ((512 + 64) + 512) = 278,528 FLOPs;
+    # prefill (decompressed K and V): 2 x 128 x ((128 + 64) + 128) = 81,920.
+    r = serving.replica("DeepSeek-V3", "H200", 8, "fp8")
+    assert r["decode_attention_flops_per_attended"] == 278_528
+    assert r["attention_flops_per_attended"] == 81_920
+
+
+def test_the_decode_attention_figure_drives_decode_not_prefill():
+    # Llama-2-70B shape, batch 256 at 4,000 tokens on 8 x H100. Attention FLOPs per attended token 100x
+    # (3,276,800): 256 x 80 x 4,000 x 3.2768e6 = 2.68e14 FLOPs / (8 x 989e12 x 0.5) = 68 ms, above the KV
+    # reads' 256 x 4,000 x 327,680 B / (8 x 3.35e12 x 0.8) = 15.6 ms: the step grows by ~52 ms (of ~35 ms).
+    base = dict(LLAMA2_70B, **H100, n_units=8)
+    heavy = dict(base, decode_attention_flops_per_attended=100 * LLAMA2_70B["attention_flops_per_attended"])
+    assert core.decode_step_seconds(256, 4000, **heavy) > 1.5 * core.decode_step_seconds(256, 4000, **base)
+    assert core.prefill_seconds(4, 2000, **heavy) == core.prefill_seconds(4, 2000, **base)

@@ -114,10 +114,14 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
         moe_layers, per_expert, k, n_experts, shared = 0.0, 0.0, 1.0, 1.0, params
     if _field(model, "kv_lora_rank"):  # multi-head latent attention
         qk = _needed(model, "qk_nope_head_dim") + _needed(model, "qk_rope_head_dim")
-        attention_width = n_heads * (qk + _needed(model, "v_head_dim"))
+        attention_width = n_heads * (qk + _needed(model, "v_head_dim"))  # prefill: K and V decompressed
+        latent = _needed(model, "kv_lora_rank")
+        # decode, absorbed form: each head's score over the latent and its rope key, and its output in the latent
+        decode_width = n_heads * (latent + _needed(model, "qk_rope_head_dim") + latent)
         n_kv_heads = 0  # one latent shared by every head: not split by KV head
     else:
         attention_width = n_heads * 2 * model.head_dim
+        decode_width = attention_width
         n_kv_heads = _field(model, "n_kv_heads", n_heads)
     window = _field(model, "sliding_window", 0)
     window_layers = _field(model, "sliding_window_layers", n_layers if window else 0)
@@ -128,6 +132,7 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
         "linear_flops_per_token": 2.0 * model.matmul_params_per_token, "attention_flops_per_attended": 2.0 * attention_width,
         "kv_bytes_per_token": n_layers * model.kv_elements_per_token * kv_bytes,
         "window": window, "window_layers": window_layers, "n_heads": n_heads, "n_kv_heads": n_kv_heads,
+        "decode_attention_flops_per_attended": 2.0 * decode_width,
     }
 
 

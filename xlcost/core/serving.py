@@ -313,6 +313,10 @@ LLAMA2_7B_EXAMPLE = {
 HEAD_ARGUMENTS = {
     "n_heads": 0,  # attention (query) heads: a tensor-parallel size must divide them
     "n_kv_heads": 0,  # KV heads of grouped-query attention: each chip holds at least one (replicated when fewer)
+    # FLOPs per cached token per layer in a decode step, when its form differs from prefill's (MLA, absorbed:
+    # 2 x n_heads x (kv_lora_rank + qk_rope_head_dim + kv_lora_rank)); 0: attention_flops_per_attended.
+    # The Excel renderings of decode quantities take this figure as their {attention_flops_per_attended}.
+    "decode_attention_flops_per_attended": 0,
 }
 EFFICIENCY_ARGUMENTS = {
     "compute_efficiency": COMPUTE_EFFICIENCY,
@@ -448,6 +452,8 @@ def _decode(batch, context, r):
     context = _check.nonnegative("context", context)
     attended = attended_token_layers.__wrapped__(context, r["n_layers"], r["window"], r["window_layers"])
     kv_read = batch * _kv_sequence(context, r)
+    decode_flops = _check.nonnegative("decode_attention_flops_per_attended", r["decode_attention_flops_per_attended"])
+    r = {**r, "attention_flops_per_attended": np.where(decode_flops > 0, decode_flops, r["attention_flops_per_attended"])}
     return _forward(batch, attended, kv_read, _weights_read(batch, r), r)
 
 
