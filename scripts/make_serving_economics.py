@@ -295,6 +295,7 @@ w('title = "Build against buy: DeepSeek-V3 on a rented 8 x H200 replica against 
 w('source = "xlcost serving model; catalog: DeepSeek-V3 architecture, H200, CoreWeave price, deepseek-chat API price"')
 w("notes = [")
 w(q("A rented replica costs the same every hour whether busy or idle; the API charges per token. Self-hosting pays once the load keeps the replica busy beyond the break-even share of its capacity (all prompts cache misses; no engineering or egress cost).") + ",")
+w(q("CAVEAT: at maximum load the serving model overstates mixture-of-experts throughput, probably 2-4x: here it fits ~5,900 sequences and gives ~27,000 output tokens/s, where DeepSeek reports ~14,800 output tokens/s per H800 node decoding (DeepSeek-V3/R1 Inference System Overview, 2025-03-01), and the Mixtral anchor trt090-tput-07 is predicted 2.8x its measurement. The self-hosted cost per request is understated as much: read the break-even as optimistic (docs/serving.md, What the model leaves out).") + ",")
 w("]")
 w()
 field("input_tokens", "Prompt tokens per request", "tokens", "#,##0", value=1000, source="assumption (TensorRT-LLM's 1,000/1,000 workload)")

@@ -122,3 +122,14 @@ def test_the_decode_attention_figure_drives_decode_not_prefill():
     heavy = dict(base, decode_attention_flops_per_attended=100 * LLAMA2_70B["attention_flops_per_attended"])
     assert core.decode_step_seconds(256, 4000, **heavy) > 1.5 * core.decode_step_seconds(256, 4000, **base)
     assert core.prefill_seconds(4, 2000, **heavy) == core.prefill_seconds(4, 2000, **base)
+
+
+def test_an_instance_price_is_shared_per_chip_and_n_units_counts_chips():
+    # p5.48xlarge holds 8 H100s (AWS): with the price empty, a chip-hour costs the instance's price / 8
+    from xlcost import catalog
+
+    per_chip = catalog.hardware("p5.48xlarge").price_usd_per_hour() / 8
+    empty = serving.serve_cost("Llama-3.1-8B", "p5.48xlarge", None, 2, 1000, 1000)
+    assert empty == pytest.approx(serving.serve_cost("Llama-3.1-8B", "p5.48xlarge", per_chip, 2, 1000, 1000))
+    # n_units = 2 means two chips of the instance, the same replica as 2 x H100 at that price
+    assert empty == pytest.approx(serving.serve_cost("Llama-3.1-8B", "H100", per_chip, 2, 1000, 1000))

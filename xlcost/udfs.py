@@ -876,7 +876,8 @@ _PRECISION_NAMES = dict(enumerate(serving.PRECISIONS))
 _SERVE_MODEL = 'A catalog model with its architecture, e.g. "Llama-3.1-70B" or "Mixtral-8x7B".'
 _SERVE_HARDWARE = ('A chip ("H100") or a cloud instance ("p5.48xlarge": its chip, and by default its chip count '
                    "and on-demand price per chip).")
-_N_UNITS = "Optional. Chips in the tensor-parallel replica, e.g. 2. Empty: 1 for a chip, the chip count of an instance."
+_N_UNITS = ("Optional. Chips (not instances) in the tensor-parallel replica, e.g. 2; a whole number dividing the "
+            "model's attention heads. Empty: 1 for a chip, the chip count of an instance.")
 _INPUT = "Optional. Prompt tokens per request. Empty: 1,000."
 _OUTPUT = "Optional. Generated tokens per request. Empty: 1,000."
 _PRECISION = ('Optional. Weights and math: "bf16" (default), "fp16", "fp8", "fp4", "int8", "int4". The KV cache is '
@@ -944,8 +945,8 @@ def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_to
     "Serving cost in USD of a catalog model on a replica: per 1M output tokens (decode time), per 1M input tokens "
     "(prefill time) or per request; input x in + output x out = request.",
     model=_SERVE_MODEL, hardware=_SERVE_HARDWARE,
-    price_per_hour="Optional. USD per chip-hour. Empty: the catalog's on-demand price of the instance per chip "
-    "(chips have none: give a price).",
+    price_per_hour="Optional. USD per chip-hour: per chip, not per instance (INFER_COST's price is per unit). Empty: "
+    "the catalog's on-demand price of the instance / its chip count (chips have none: give a price).",
     n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT, precision=_PRECISION, batch=_BATCH_MAX,
     per='Optional. "output" (USD per 1M output tokens, the default), "input" (per 1M input tokens) or "request".',
 )
