@@ -13,6 +13,8 @@ quantities take (the Excel functions and ``xlcost calc`` call it):
   qk_rope_head_dim`` (MLA); ``sliding_window`` caps ``sliding_window_layers`` layers
   (all layers when that is empty); 8-bit when the weights are fp8 or fp4, else 16-bit;
 - attention FLOPs: ``2 x n_heads x (qk head dim + v head dim)`` per cached token and layer;
+  MLA decode in the absorbed form ``2 x n_heads x (kv_lora_rank + qk_rope_head_dim + kv_lora_rank)``;
+- refused: an encoder, a request beyond ``context``, ``n_units`` not dividing ``n_heads``;
 - hardware: one chip's dense peak at the precision, memory, bandwidth and scale-up
   interconnect (one direction); an instance means its chip, ``chip_count`` of them by
   default, at its on-demand price shared per chip.

@@ -976,7 +976,7 @@ def SERVE_LATENCY(model, hardware, n_units=None, input_tokens=None, output_token
 
 
 @_udf(
-    "Whole chips a load of requests_per_second needs: the cheapest tensor-parallel replica (1-8 chips) and batch "
+    "Whole chips a load of requests_per_second needs: the cheapest tensor-parallel replica (1, 2, 4 or 8 chips) and batch "
     "that fit in memory and meet the latency targets, times the replicas needed.",
     model=_SERVE_MODEL, hardware='A chip ("H100") or an instance (its chip is used).',
     requests_per_second="Requests arriving per second, e.g. 333 (1,000 users asking every 3 s).",
