@@ -7,8 +7,8 @@ import pytest
 from xlcost.cli import main
 
 
-def _run(capsys, *argv):
-    assert main(["catalog", *argv]) == 0
+def _run(capsys, *argv, status=0):
+    assert main(["catalog", *argv]) == status
     return capsys.readouterr().out
 
 
@@ -36,14 +36,26 @@ def test_json_has_every_column_with_source(capsys):
 
 
 def test_check_lists_stale_prices_and_missing_fields(capsys):
-    out = _run(capsys, "check", "--today", "2026-12-02", "--older-than", "365")
+    out = _run(capsys, "check", "--today", "2026-12-02", "--older-than", "365", status=1)  # found: exit 1
     # p5's newest price is AWS's June 2025 list: 2025-06-01 to 2026-12-02 is 549 days
     assert "stale   instances p5.48xlarge                  newest row 2025-06 (549 days old)" in out
     # a chip whose vendor publishes no 16-bit rate cannot give the default peak
     assert any(line.startswith("missing chips") and "RTX-PRO-6000-Blackwell" in line and "peak_flops_per_s" in line
                for line in out.splitlines())
-    fresh = _run(capsys, "check", "--today", "2025-10-01", "--older-than", "10000")
+    fresh = _run(capsys, "check", "--today", "2025-10-01", "--older-than", "10000", status=1)  # missing fields remain
     assert "stale" not in fresh
+
+
+def test_listing_into_a_closed_pipe_is_quiet():
+    # head exits after 10 bytes of the ~150 kB JSON listing, more than a pipe buffers
+    # (64 kB on Linux), so xlcost's later writes meet a closed pipe: no "Broken pipe" message
+    import subprocess
+    import sys
+
+    pipeline = f"{sys.executable} -m xlcost catalog --json | head -c 10"
+    done = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, timeout=60)
+    assert done.stdout == '{"chips": '
+    assert done.stderr == ""
 
 
 def test_bad_as_of_is_an_xlcost_error(capsys):

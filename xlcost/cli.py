@@ -15,6 +15,7 @@ train_cost_usd = 1,398,072 USD
 import argparse
 import inspect
 import json
+import os
 import re
 import sys
 
@@ -167,7 +168,7 @@ def _run_catalog(args):
         today = catalog.as_of_date(args.today) if args.today else None
         lines = report.check(today, args.older_than)
         print("\n".join(lines) if lines else "catalog check: no stale prices, no missing fields")
-        return
+        return 1 if lines else 0  # like a linter: a script can act on what the check found
     for name in [args.table] if args.table else list(catalog.FILES):
         found = catalog.table(name)
         rows = found.all_rows() if args.history else found.at(args.as_of)
@@ -199,7 +200,8 @@ def main(argv=None):
     subparsers = parser.add_subparsers(dest="command", required=True)
     _calc_parser(subparsers)
     listing = subparsers.add_parser(
-        "catalog", help="catalog tables with their key figures and dates; 'check' lists stale or incomplete rows"
+        "catalog", help="catalog tables with their key figures and dates; 'check' lists stale or incomplete rows "
+        "(exit status 1 when it lists any)"
     )
     listing.add_argument("table", nargs="?", choices=["chips", "instances", "models", "api", "check"])
     listing.add_argument("--as-of", metavar="DATE", help="the rows in force on DATE (YYYY-MM-DD); default: the newest")
@@ -216,7 +218,11 @@ def main(argv=None):
     build.add_argument("--force", action="store_true", help="overwrite workbooks edited since they were built")
     args = parser.parse_args(argv)
     try:
-        {"calc": _run_calc, "catalog": _run_catalog, "build": _run_build}[args.command](args)
+        status = {"calc": _run_calc, "catalog": _run_catalog, "build": _run_build}[args.command](args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `xlcost catalog chips | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
     except XlcostError as error:
         print(f"xlcost: {error}", file=sys.stderr)
         return 2
@@ -224,7 +230,7 @@ def main(argv=None):
         where = f": {error.filename}" if error.filename else ""
         print(f"xlcost: {error.strerror or error}{where}", file=sys.stderr)
         return 2
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":
