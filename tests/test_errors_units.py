@@ -203,6 +203,7 @@ def test_a_bare_suffix_fits_any_dimension():
     "text, message",
     [
         ("1,5", "is not a number or a quantity like 175B"),  # decimal comma: 1.5 or 15?
+        ("0,213", "is not a number or a quantity like 175B"),  # a European 0.213, not 213
         ("", "is not a number"),
         ("   ", "is not a number"),
         ("abc", "is not a number"),
@@ -235,6 +236,8 @@ def test_malformed_or_ambiguous_units_are_clear_errors(text, message):
         ("3.35TB/s", "memory_bytes", "bytes"),
         ("21.3%", "params", "count"),
         ("312 TFLOPS", "memory_bytes", "bytes"),
+        ("$2.03", "params", "count"),  # a price is not a parameter count
+        ("$2.03", "tokens", "count"),
     ],
 )
 def test_a_unit_of_another_dimension_is_refused(text, argument, expect):
@@ -252,7 +255,9 @@ def test_a_unit_of_another_dimension_is_refused(text, argument, expect):
         ("312 TFLOPs", "flop/s", 312e12),  # a rate where a rate is expected
         ("5.76e23 FLOP", "flops", 5.76e23),
         ("$2.03", "usd", 2.03),
+        ("$1.5M", "usd", 1.5e6),  # a dollar amount with a scale prefix
         ("2.03 USD", "usd", 2.03),
+        ("$80GB", "usd", None),  # dollars of gigabytes: refused
     ],
 )
 def test_units_read_by_the_expected_dimension(text, expect, value):

@@ -481,3 +481,10 @@ def test_the_classic_path_needs_no_xlwings_pro_licence():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0.0035"
+
+
+def test_a_price_typed_with_a_dollar_sign_is_money_not_a_count():
+    # "$19.22" is the p4d 1-year hourly rate of article T4: accepted as a price ...
+    assert udfs.INFER_COST(175e9, "p4d.24xlarge", "21.3%", "$19.22") == udfs.INFER_COST(175e9, "p4d.24xlarge", 0.213, 19.22)
+    # ... and refused where a count is expected (it used to read as 2.03 parameters)
+    assert udfs.FLOPS_PER_TOKEN("$2.03") == "#VALUE! params should be count, not usd, got '$2.03'"

@@ -498,7 +498,7 @@ def _prefixed(name, error):
 
 def price(value, unit, name="price_per_hour"):
     """USD per unit-hour: the argument where given, else the catalog's on-demand price."""
-    given = number(value, name, "count", default=LATER)
+    given = number(value, name, "usd", default=LATER)
     if given.empty is None or given.empty is False:
         return given
     if given.shape is None and unit.shape is None:

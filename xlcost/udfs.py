@@ -665,7 +665,7 @@ _API_PRICE = (
 
 
 def _api_price(value):
-    return ev.number(value, "price_per_1k_tokens", "count", lookup=ev.api_output_price)
+    return ev.number(value, "price_per_1k_tokens", "usd", lookup=ev.api_output_price)
 
 
 @_udf(
@@ -953,7 +953,7 @@ def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_to
 def SERVE_COST(model, hardware, price_per_hour=None, n_units=None, input_tokens=None, output_tokens=None,
                precision=None, batch=None, per=None):
     return _serve(_with_choice(serving.serve_cost, "per", _PER), model, hardware, precision,
-                  price_per_hour=_optional(price_per_hour, "price_per_hour"),
+                  price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
                   n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"),
                   per=ev.choice(per, "per", _PER, 0.0))

@@ -19,9 +19,10 @@ _SCALE = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15,
 NUMBER_START = frozenset("0123456789+-.$")  # text starting with one of these is a number, not a name
 _BINARY = {"KI": 2.0**10, "MI": 2.0**20, "GI": 2.0**30, "TI": 2.0**40, "PI": 2.0**50}
 
-_NUMBER = r"(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+(?:[eE][+-]?\d+)?)"
+# thousands grouped "1,000" ("0,213" is a European decimal, not 213: refused as ambiguous)
+_NUMBER = r"(?P<number>[+-]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+(?:[eE][+-]?\d+)?)"
 _PATTERN = re.compile(
-    r"^\$?\s*" + _NUMBER + r"\s*(?P<unit>[A-Za-z%/\-]*(?:/s)?)$"
+    r"^(?P<dollar>\$?)\s*" + _NUMBER + r"\s*(?P<unit>[A-Za-z%/\-]*(?:/s)?)$"
 )
 
 # unit text (upper-cased, spaces removed) -> (dimension, scale); a bare prefix is a count
@@ -50,7 +51,7 @@ _BITS = re.compile(r"^[KMGTP]I?b(/s)?$")  # "Gb", "Mb/s": bits, not bytes
 
 # which written dimensions an argument expecting `expect` accepts
 _ACCEPTS = {
-    None: {"count", "flops", "flop/s", "bytes", "bytes/s", "fraction"},
+    None: {"count", "flops", "flop/s", "bytes", "bytes/s", "fraction", "usd"},
     "count": {"count"},
     "fraction": {"count", "fraction"},
     "flops": {"count", "flops"},
@@ -89,6 +90,8 @@ def parse_quantity(text, argument, expect=None):
     2.0
     >>> parse_quantity("5.76e23 FLOPs", "flops", "flops")
     5.76e+23
+    >>> parse_quantity("$2.03", "price_per_hour", "usd")
+    2.03
     """
     raw = str(text).strip()
     match = _PATTERN.match(raw)
@@ -104,6 +107,10 @@ def parse_quantity(text, argument, expect=None):
         raise UnitError(argument, f"has an unknown unit {unit!r}", text)
     dimension, scale = _UNITS[key]
     dimension, scale = _in_context(key, dimension, scale, expect)
+    if match["dollar"]:  # "$2.03" is money, whatever the argument: never a count of tokens or FLOPs
+        if dimension not in ("count", "usd"):  # "$1.5M" is fine, "$80GB" is not
+            raise UnitError(argument, f"mixes a $ sign with the unit {unit!r}", text)
+        dimension = "usd"
     if dimension not in _ACCEPTS[expect]:
         raise UnitError(argument, f"should be {expect}, not {dimension}", text)
     number = float(match["number"].replace(",", ""))
