@@ -76,6 +76,7 @@ MODEL_LABELS = [
     ("attention_flops_per_attended", "Attention FLOPs per cached token per layer (prefill)", "FLOPs", "#,##0"),
     ("decode_attention_flops_per_attended", "Attention FLOPs per cached token per layer (decode; MLA absorbed)", "FLOPs", "#,##0"),
     ("kv_bytes_per_token", "KV cache per token", "bytes", "#,##0"),
+    ("n_kv_heads", "KV heads (MLA: 1, its latent; each chip holds at least one)", "", "#,##0"),
     ("window", "Sliding window (0: none)", "tokens", "#,##0"), ("window_layers", "Layers with the window", "", "#,##0"),
 ]
 HW_LABELS = [("n_units", "Chips in the replica (tensor parallel)", "", "0"),
@@ -106,12 +107,14 @@ def _plain(pattern):
 
 
 def derived_fields(batch_formula):
+    field("kv_copies", "Copies of each KV head in the replica (chips beyond the KV heads hold copies)", "", "0.##",
+          formula="IF(n_kv_heads>0,MAX(n_kv_heads,n_units)/n_kv_heads,1)")
     field("weight_bytes", "Weights held (every expert)", "bytes", "0.00E+00", quantity="weight_bytes",
           args={"shared_weight_bytes": "shared_weight_bytes", "expert_weight_bytes": "expert_weight_bytes",
                 "moe_layers": "moe_layers", "n_experts": "n_experts"})
     field("kv_seq", "KV cache of one sequence at input + output tokens", "bytes", "0.00E+00",
           quantity="kv_bytes_per_sequence", args={"context": "input_tokens+output_tokens",
-          "kv_bytes_per_token": "kv_bytes_per_token", "n_layers": "n_layers", "window": "window",
+          "kv_bytes_per_token": "kv_bytes_per_token*kv_copies", "n_layers": "n_layers", "window": "window",
           "window_layers": "window_layers"})
     field("max_batch", "Largest batch that fits", "sequences", "#,##0", quantity="kv_fit_batch",
           args={"n_units": "n_units", "memory_bytes": "memory_bytes", "weight_bytes": "weight_bytes",
@@ -120,12 +123,12 @@ def derived_fields(batch_formula):
     field("prefill_s", "Prefill of the batch's prompts (time to first token)", "s", "0.0000", quantity="forward_seconds",
           args=forward_args("batch*input_tokens",
                             "(n_layers-window_layers)*input_tokens/2+window_layers*MIN(input_tokens/2,window)",
-                            "batch*kv_bytes_per_token/n_layers*((n_layers-window_layers)*input_tokens+window_layers*MIN(input_tokens,window))",
+                            "batch*kv_bytes_per_token*kv_copies/n_layers*((n_layers-window_layers)*input_tokens+window_layers*MIN(input_tokens,window))",
                             _plain(cs._fill(cs.weight_bytes_read.excel, tokens="batch*input_tokens"))))
     field("step_s", "Decode step at the mean context (time per output token)", "s", "0.00000", quantity="forward_seconds",
           args=forward_args("batch",
                             "(n_layers-window_layers)*(input_tokens+output_tokens/2)+window_layers*MIN(input_tokens+output_tokens/2,window)",
-                            "batch*kv_bytes_per_token/n_layers*((n_layers-window_layers)*(input_tokens+output_tokens/2)+window_layers*MIN(input_tokens+output_tokens/2,window))",
+                            "batch*kv_bytes_per_token*kv_copies/n_layers*((n_layers-window_layers)*(input_tokens+output_tokens/2)+window_layers*MIN(input_tokens+output_tokens/2,window))",
                             _plain(cs._fill(cs.weight_bytes_read.excel, tokens="batch")))
           | {"attention_flops_per_attended": "decode_attention_flops_per_attended"})
     field("throughput", "Output tokens/s of the replica", "tokens/s", "#,##0",
@@ -295,7 +298,13 @@ w('title = "Build against buy: DeepSeek-V3 on a rented 8 x H200 replica against 
 w('source = "xlcost serving model; catalog: DeepSeek-V3 architecture, H200, CoreWeave price, deepseek-chat API price"')
 w("notes = [")
 w(q("A rented replica costs the same every hour whether busy or idle; the API charges per token. Self-hosting pays once the load keeps the replica busy beyond the break-even share of its capacity (all prompts cache misses; no engineering or egress cost).") + ",")
-w(q("CAVEAT: at maximum load the serving model overstates mixture-of-experts throughput, probably 2-4x: here it fits ~5,900 sequences and gives ~27,000 output tokens/s, where DeepSeek reports ~14,800 output tokens/s per H800 node decoding (DeepSeek-V3/R1 Inference System Overview, 2025-03-01), and the Mixtral anchor trt090-tput-07 is predicted 2.8x its measurement. The self-hosted cost per request is understated as much: read the break-even as optimistic (docs/serving.md, What the model leaves out).") + ",")
+w(q("CAVEAT: at maximum load the serving model may overstate mixture-of-experts throughput (nothing caps the "
+    f"sequences in flight but memory; routed experts' GEMMs are taken as efficient as dense ones): here it gives "
+    f"~{serving.serve_throughput(BVB[0], BVB[1], BVB[2], 1000, 1000, BVB[3]):,.0f} output tokens/s with tensor "
+    "parallelism, where DeepSeek reports ~14,800 output tokens/s per H800 node decoding with expert parallelism "
+    "(DeepSeek-V3/R1 Inference System Overview, 2025-03-01), and the Mixtral anchor trt090-tput-07 is predicted "
+    "2.8x its measurement. Read the break-even as optimistic for self-hosting (docs/serving.md, What the model "
+    "leaves out).") + ",")
 w("]")
 w()
 field("input_tokens", "Prompt tokens per request", "tokens", "#,##0", value=1000, source="assumption (TensorRT-LLM's 1,000/1,000 workload)")

@@ -50,6 +50,16 @@ def test_kv_heads_are_replicated_when_chips_outnumber_them():
     assert serving.max_batch("Qwen3-235B-A22B", "H200", 4, 2000, "fp8") == 1538
 
 
+def test_the_mla_latent_is_held_on_every_chip_of_the_replica():
+    # DeepSeek-V3 (config.json): 61 layers, latent 512 + rope key 64 = 576 values; fp8 cache: 35,136 B/token.
+    # Tensor parallelism cannot split the one latent: each of 8 chips holds it, 281,088 B/token for the replica.
+    # 8 x 141 GB - 671 GB of fp8 weights = 457 GB, 90 % for KV: 411.3 GB / (2,000 x 281,088 B) = 731.6
+    assert serving.kv_cache_per_token("DeepSeek-V3", "fp8") == 35_136
+    assert serving.max_batch("DeepSeek-V3", "H200", 8, 2000, "fp8") == 731
+    # one chip cannot hold 671 GB; on 8 chips the latent split eight ways would have fit 5,852
+    assert serving.max_batch("DeepSeek-V3", "H200", 8, 2000, "fp8") < 5852 / 7
+
+
 def test_kv_replication_leaves_enough_kv_heads_alone():
     # 8 KV heads on 8 chips: one each, nothing replicated
     with_heads = core.max_batch(2000, **LLAMA2_70B, **H100, n_units=8, n_heads=64, n_kv_heads=8)

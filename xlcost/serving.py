@@ -120,7 +120,11 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
         latent = _needed(model, "kv_lora_rank")
         # decode, absorbed form: each head's score over the latent and its rope key, and its output in the latent
         decode_width = n_heads * (latent + _needed(model, "qk_rope_head_dim") + latent)
-        n_kv_heads = 0  # one latent shared by every head: not split by KV head
+        # one latent shared by every head, so tensor parallelism cannot split it: every chip holds
+        # the whole latent cache of the replica's sequences, as one KV head replicated n_units times
+        # (why SGLang serves MLA models with data-parallel attention: docs.sglang.io, "DP, DPA and
+        # SGLang DP Router", "The Problem with Tensor Parallelism for MLA Models")
+        n_kv_heads = 1
     else:
         attention_width = n_heads * 2 * model.head_dim
         decode_width = attention_width
