@@ -25,8 +25,8 @@ QUANTITIES = {
 }
 _HELP = {
     "n_units": "chips in the tensor-parallel replica (default: 1 for a chip, an instance's chip count)",
-    "input_tokens": "prompt tokens per request (default 1000)",
-    "output_tokens": "generated tokens per request (default 1000)",
+    "input_tokens": f"prompt tokens per request (default {serving.DEFAULT_INPUT_TOKENS:.0f})",
+    "output_tokens": f"generated tokens per request (default {serving.DEFAULT_OUTPUT_TOKENS:.0f})",
     "batch": "requests served together (default: the largest that fits; serve_latency: 1)",
     "price_per_hour": "USD per chip-hour (default: an instance's on-demand price per chip)",
     "per": "output (USD per 1M output tokens, default), input (per 1M input tokens) or request",
@@ -34,7 +34,7 @@ _HELP = {
     "requests_per_s": "requests arriving per second (required)",
     "ttft_s": "longest acceptable time to first token, seconds (default: no target)",
     "tpot_s": "longest acceptable time per output token, seconds (default: no target)",
-    "context": "tokens per sequence (default 2000)",
+    "context": f"tokens per sequence (default {serving.DEFAULT_CONTEXT:.0f})",
 }
 _TEXT = {"per", "which"}
 _DIMENSION = {"price_per_hour": "usd"}  # the others are read by xlcost.core.inputs.ARGUMENTS
@@ -51,7 +51,7 @@ def add_parsers(quantities):
         if name != "kv_cache_per_token":
             sub.add_argument("--hardware", required=True, help="chip or instance name")
         sub.add_argument("--precision", default=serving.DEFAULT_PRECISION, choices=list(serving.PRECISIONS),
-                         help="weights and math (default bf16); fp8/fp4 weights ship an 8-bit KV cache")
+                         help=f"weights and math (default {serving.DEFAULT_PRECISION}); fp8/fp4 weights ship an 8-bit KV cache")
         sub.add_argument("--json", action="store_true", help="print JSON")
         for option in options:
             sub.add_argument("--" + option.replace("_", "-"), dest=option, required=option == "requests_per_s",

@@ -41,6 +41,7 @@ PRECISIONS = {
 DEFAULT_PRECISION = "bf16"
 DEFAULT_INPUT_TOKENS = 1000.0
 DEFAULT_OUTPUT_TOKENS = 1000.0
+DEFAULT_CONTEXT = DEFAULT_INPUT_TOKENS + DEFAULT_OUTPUT_TOKENS  # max_batch: one default request's tokens
 
 
 def precision(name):
@@ -256,7 +257,7 @@ def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=
     return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, **r), hardware)
 
 
-def max_batch(model, hardware, n_units=None, context=DEFAULT_INPUT_TOKENS + DEFAULT_OUTPUT_TOKENS,
+def max_batch(model, hardware, n_units=None, context=DEFAULT_CONTEXT,
               precision_name=DEFAULT_PRECISION, **efficiency):
     """Sequences of ``context`` tokens that fit beside the weights."""
     checked(max_batch, model, efficiency, n_units=n_units, context=context)

@@ -878,8 +878,8 @@ _SERVE_HARDWARE = ('A chip ("H100") or a cloud instance ("p5.48xlarge": its chip
                    "and on-demand price per chip).")
 _N_UNITS = ("Optional. Chips (not instances) in the tensor-parallel replica, e.g. 2; a whole number dividing the "
             "model's attention heads. Empty: 1 for a chip, the chip count of an instance.")
-_INPUT = "Optional. Prompt tokens per request. Empty: 1,000."
-_OUTPUT = "Optional. Generated tokens per request. Empty: 1,000."
+_INPUT = f"Optional. Prompt tokens per request. Empty: {serving.DEFAULT_INPUT_TOKENS:,.0f}."
+_OUTPUT = f"Optional. Generated tokens per request. Empty: {serving.DEFAULT_OUTPUT_TOKENS:,.0f}."
 _PRECISION = ('Optional. Weights and math: "bf16" (default), "fp16", "fp8", "fp4", "int8", "int4". The KV cache is '
               "8-bit with fp8/fp4 weights, else 16-bit.")
 _BATCH_MAX = "Optional. Requests decoded together. Empty: the largest batch that fits in memory (maximum load)."
@@ -1010,13 +1010,13 @@ def KV_CACHE_PER_TOKEN(model, precision=None):
     "Sequences of context tokens whose KV cache fits beside the weights on n_units chips (after a 10% reserve of "
     "the memory the weights leave).",
     model=_SERVE_MODEL, hardware=_SERVE_HARDWARE, n_units=_N_UNITS,
-    context="Optional. Tokens per sequence (prompt + output). Empty: 2,000.",
+    context=f"Optional. Tokens per sequence (prompt + output). Empty: {serving.DEFAULT_CONTEXT:,.0f}.",
     precision=_PRECISION,
 )
 def MAX_BATCH(model, hardware, n_units=None, context=None, precision=None):
     return _serve(serving.max_batch, model, hardware, precision, n_units=_optional(n_units, "n_units"),
                   context=ev.number(context, "context", "count",
-                                    default=serving.DEFAULT_INPUT_TOKENS + serving.DEFAULT_OUTPUT_TOKENS))
+                                    default=serving.DEFAULT_CONTEXT))
 
 
 __all__ = [
