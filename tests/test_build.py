@@ -524,6 +524,14 @@ def test_fingerprint_is_stored_and_sees_every_cell(fresh, tmp_path):
         ('\n[[table.field]]\nkey = "a"\nlabel = "A"\nvalue = 1\npublished = 1\n', "'precision' is required"),
         ('\n[[table.field]]\nkey = "a"\nlabel = "A"\nquantity = "train_cost_usd"\nargs = { params = "1" }\n',
          "needs argument 'tokens'"),
+        ('items = [{ key = "a1", label = "A1", m = 1 }, { key = "a2", label = "A2" }]\n'
+         '[[table.field]]\nkey = "m"\nlabel = "M"\n', "a value in every item \\(missing in a2"),
+        ('items = [{ key = "a1", label = "A1", q = 1 }]\n[[table.field]]\nkey = "a"\nlabel = "A"\nvalue = 1\n',
+         "item a1: unknown key 'q'"),
+        ('\n[[table.field]]\nkey = "n"\nlabel = "N"\nreplica = "n_layers"\n', "replica needs a model and a hardware"),
+        ('replica = { model = "Llama-2-7B", hardware = "H100-SXM" }\n[[table.field]]\nkey = "n"\nlabel = "N"\n'
+         'replica = "n_layerz"\n', "a replica has no 'n_layerz'"),
+        ('\n[[table.field]]\ngroup = "nope"\n', "names one \\[\\[group\\]\\]"),
     ],
 )
 def test_malformed_templates_are_refused_with_the_place(tmp_path, fields, message):
@@ -531,6 +539,36 @@ def test_malformed_templates_are_refused_with_the_place(tmp_path, fields, messag
         build_all(tmp_path / "out", template_dir=_mini(tmp_path, fields))
     assert "mini.toml" in str(error.value)
     assert not (tmp_path / "out" / "mini.xlsx").exists()
+
+
+def test_rows_over_catalog_entries_with_per_row_inputs_groups_and_columns(tmp_path):
+    """The template format serving_economics uses: items naming replicas, per-row inputs, groups, name@all."""
+    from xlcost.workbook.evaluate import evaluate
+
+    fields = (
+        'layout = "rows"\n'
+        'items = [{ key = "l7", label = "7B", model = "Llama-2-7B", hardware = "H100-SXM", n_units = 1, tokens = 10 },'
+        ' { key = "l70", label = "70B", model = "Llama-2-70B", hardware = "H100-SXM", n_units = 4, tokens = 30 }]\n'
+        '[[table.field]]\nkey = "tokens"\nlabel = "Tokens"\nsource = "typed per row"\n'
+        '[[table.field]]\ngroup = "shape"\n'
+        '[[table.field]]\nkey = "mean_layers"\nlabel = "Mean"\nformula = "SUM(layers@all)/COUNT(layers@all)"\n'
+        '[[table.field]]\nkey = "tokens_layers"\nlabel = "T x L"\nformula = "tokens*layers"\n'
+        '[[group]]\nname = "shape"\n[[group.field]]\nkey = "layers"\nlabel = "Layers"\nreplica = "n_layers"\n'
+        '[[group.field]]\nkey = "chips"\nlabel = "Chips"\nreplica = "n_units"\n'
+    )
+    directory = _mini(tmp_path, fields, extra="assumptions = false")
+    book = compile_file(directory / "mini.toml")
+    values = evaluate(book)
+    value = {name: values[ref] for name, ref in book.names.items()}
+    # Llama 2: 32 and 80 layers (Touvron et al. 2023, Table 1 / model card)
+    assert (value["layers_l7"], value["layers_l70"]) == (32, 80)
+    assert (value["chips_l7"], value["chips_l70"]) == (1, 4)
+    assert (value["tokens_layers_l7"], value["tokens_layers_l70"]) == (320, 2400)
+    assert value["mean_layers_l7"] == value["mean_layers_l70"] == 56
+    # per-row inputs stay typed in their rows; the catalog figures say where they come from
+    assert book.names["tokens_l7"].sheet == "Data"
+    sources = [c.value for c in book.sheets["Data"].cells.values() if isinstance(c.value, str)]
+    assert any("Llama-2-70B" in text for text in sources)
 
 
 def test_build_time_is_printed_not_asserted(tmp_path, capsys):

@@ -72,3 +72,22 @@ def test_validation_sheet_agrees_with_the_anchor_test(book):
             continue
         within += 0.5 <= ratio <= 2
     assert book("vals_within_2x_share") == pytest.approx(within / len(rows))
+
+
+def test_validation_rows_are_the_anchor_rows():
+    """The hand-maintained Validation rows say what serving-anchors.csv says, row by row."""
+    import test_serving_anchors as anchors
+    from xlcost.workbook.template import load
+
+    template = load(next(p for p in templates() if p.stem == "serving_economics"))
+    table = next(t for t in template["table"] if t.get("id") == "Anchors")
+    rows = {r["id"].lower().replace("-", "_"): r for r in anchors.anchor_rows()}
+    items = {item["key"]: item for item in table["items"]}
+    assert items.keys() == rows.keys()
+    for key, row in rows.items():
+        item = items[key]
+        assert (item["model"], item["hardware"], item["precision"]) == (row["model"], row["hardware"], row["precision"])
+        assert item["n_units"] == float(row["n_units"])
+        assert (item["input_tokens"], item["output_tokens"]) == (float(row["input_tokens"]), float(row["output_tokens"] or 1))
+        assert item["stated_batch"] == float(row["batch"] or 0)
+        assert (item["metric"], item["measured"]) == (row["metric"], float(row["value"]))

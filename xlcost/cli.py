@@ -16,12 +16,12 @@ import argparse
 import inspect
 import json
 import os
-import re
 import sys
 
 from . import __version__, core
 from .core.inputs import ARGUMENTS, CHOICES, HARDWARE_FIELDS, MODEL_FIELDS
 from .errors import XlcostError
+from .helptext import plain
 from .units import NUMBER_START, parse_quantity
 
 _UNITS = (("_usd", "USD"), ("_bytes", "bytes"), ("_flops", "FLOPs"), ("_per_s", "per second"), ("_days", "days"))
@@ -36,13 +36,6 @@ def _describe(value, quantity):
     else:
         text = f"{value:.6g}"
     return f"{quantity} = {text} {unit}".rstrip()
-
-
-def _plain(doc):
-    """A docstring as help text: no doctest examples, no reST markup."""
-    text = (doc or "").split(">>>")[0]
-    text = re.sub(r":\w+:`([^`]*)`", r"\1", text)
-    return text.replace("``", "").strip()
 
 
 def _option_help(function, parameter):
@@ -73,7 +66,7 @@ def _calc_parser(subparsers):
     quantities = calc.add_subparsers(dest="quantity", required=True, metavar="QUANTITY")
     for name in core.__all__:
         function = getattr(core, name)
-        text = _plain(function.__doc__)
+        text = plain(function.__doc__)
         sub = quantities.add_parser(
             name, help=text.splitlines()[0] if text else "", description=text.replace("%", "%%"),
             formatter_class=argparse.RawDescriptionHelpFormatter,

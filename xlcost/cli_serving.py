@@ -10,6 +10,7 @@ import json
 
 from . import serving
 from .core.inputs import ARGUMENTS
+from .helptext import plain
 from .units import parse_quantity
 
 # quantity -> (function of xlcost.serving, its options beyond --model/--hardware/--precision, unit)
@@ -42,10 +43,8 @@ _DIMENSION = {"price_per_hour": "usd"}  # the others are read by xlcost.core.inp
 
 def add_parsers(quantities):
     """Add one ``calc`` subcommand per serving quantity to the ``quantities`` subparsers."""
-    from .cli import _plain  # help text without reST markup, as for the other quantities
-
     for name, (function, options, unit) in QUANTITIES.items():
-        summary = _plain(function.__doc__).splitlines()[0]
+        summary = plain(function.__doc__).splitlines()[0]
         sub = quantities.add_parser(name, help=summary, description=summary)
         sub.add_argument("--model", required=True, help="catalog model with its architecture")
         if name != "kv_cache_per_token":

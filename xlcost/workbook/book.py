@@ -173,6 +173,7 @@ class Book:
     range_names: dict = field(default_factory=dict)  # name -> absolute range text
     range_values: dict = field(default_factory=dict)  # name -> 2-D list of the range's input values
     grids: list = field(default_factory=list)  # ([[Ref]], row axis Refs, column axis Refs)
+    columns: dict = field(default_factory=dict)  # field name (prefix + key) -> [Ref per item], for name@all
 
     def sheet(self, name):
         if name not in self.sheets:

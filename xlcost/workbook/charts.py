@@ -4,6 +4,8 @@ from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.series import SeriesLabel, StrRef
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from .numfmt import number_format
+
 
 def _reference(ws, area):
     r1, c1, r2, c2 = area
@@ -56,12 +58,8 @@ def make(ws, spec):
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     if spec.y_format:
-        from .xlsx import number_format
-
         chart.y_axis.number_format = number_format(spec.y_format)
     if spec.x_format:
-        from .xlsx import number_format
-
         chart.x_axis.number_format = number_format(spec.x_format)
     if spec.y_min is not None:
         chart.y_axis.scaling.min = spec.y_min

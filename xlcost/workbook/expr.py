@@ -253,17 +253,23 @@ def _round(x, digits=0):
     return math.copysign(math.floor(abs(x) * scale + 0.5), x) / scale
 
 
+def _is_number(x):
+    """Whether a referenced cell counts as a number (SUM, COUNT and MEDIAN skip text in references)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 FUNCTIONS = {
     "MAX": max, "MIN": min, "ABS": abs, "ROUNDUP": _roundup, "ROUND": _round,
     "SQRT": math.sqrt, "LN": math.log, "EXP": math.exp, "LOG10": math.log10,
-    "IF": lambda c, a, b=False: a if c else b, "CEILING": lambda x, s=1: math.ceil(x / s) * s,
+    "IF": lambda c, a, b=lambda: False: a() if c else b(), "CEILING": lambda x, s=1: math.ceil(x / s) * s,
+    "SUM": lambda *xs: sum(x for x in xs if _is_number(x)), "COUNT": lambda *xs: sum(map(_is_number, xs)),
     "MEDIAN": lambda *xs: statistics.median(x for x in xs if isinstance(x, (int, float)) and not isinstance(x, bool)),
 }
 _OPS = {"^": "**", "=": "==", "<>": "!="}
 _ALLOWED = (
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Load, ast.Constant,
     ast.Compare, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd,
-    ast.Eq, ast.NotEq, ast.Lt, ast.Gt, ast.LtE, ast.GtE,
+    ast.Eq, ast.NotEq, ast.Lt, ast.Gt, ast.LtE, ast.GtE, ast.Lambda, ast.arguments,
 )
 
 
@@ -274,10 +280,20 @@ def evaluate(tokens, value_of, functions=None):
 
     >>> evaluate(parse("2*3+MAX(1,4)"), None)
     10
+    >>> evaluate(parse('IF(1>2,1/0,"no")'), None)  # the branch not taken is not evaluated
+    'no'
     """
     functions = FUNCTIONS if functions is None else functions
     source, env = [], {}
-    for token in tokens:
+    calls = []  # per open parenthesis: whether it is an IF's (whose branches are evaluated lazily, as Excel does)
+    for i, token in enumerate(tokens):
+        if token.text == "(" and token.kind == "op":
+            calls.append(i > 0 and tokens[i - 1].kind == "func" and tokens[i - 1].text == "IF")
+        elif token.text == ")" and token.kind == "op" and calls:
+            calls.pop()
+        elif token.text == "," and token.kind == "op" and calls and calls[-1]:
+            source.append(", lambda:")
+            continue
         if token.kind == "name":
             key = f"_v{len(env)}"
             env[key] = value_of(token.ref)
@@ -295,4 +311,5 @@ def evaluate(tokens, value_of, functions=None):
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise TemplateError(f"unsupported expression {render_tokens(tokens)!r}")
-    return eval(compile(tree, "<template>", "eval"), {"__builtins__": {}}, env)  # noqa: S307 - whitelisted AST
+    # the values as globals: IF's lazy branches (lambdas) see them
+    return eval(compile(tree, "<template>", "eval"), {**env, "__builtins__": {}})  # noqa: S307 - whitelisted AST

@@ -1,4 +1,5 @@
-"""How wide a number shows under an Excel number format: columns are sized so no cell shows #####.
+"""Excel number formats: the presets templates name, and how wide a number shows under a format
+(columns are sized so no cell shows #####).
 
 A small reader of the format codes the templates use (sections, quoted literals,
 thousands separators and trailing-comma scaling, percent, decimals, scientific).
@@ -12,6 +13,32 @@ thousands separators and trailing-comma scaling, percent, decimals, scientific).
 """
 
 import re
+
+FORMATS = {
+    "usd": '"$"#,##0.00', "usd0": '"$"#,##0', "usd3": '"$"0.000', "usd4": '"$"0.0000', "usd5": '"$"0.00000',
+    "usd_m": '"$"#,##0.0,,"M"', "usd_b": '"$"#,##0.0,,,"B"',
+    "cny": '"¥"#,##0.00', "cny0": '"¥"#,##0',
+    "pct": "0.0%", "pct0": "0%", "pct1": "0.0%", "pct2": "0.00%",
+    "flops": "0.00E+00", "sci": "0.000E+00",
+    "int": "#,##0", "num1": "#,##0.0", "num2": "#,##0.00", "num3": "0.000", "num4": "0.0000",
+    "x": '0.00"x"', "x1": '0.0"x"',
+    "billions": '#,##0.0,,,"B"', "billions0": '#,##0,,,"B"', "trillions": '#,##0.0,,,,"T"',
+    "trillions0": '#,##0,,,,"T"', "millions": '#,##0.0,,"M"',
+    "gb": '#,##0.0,,," GB"', "tb": '#,##0.00,,,," TB"', "gbs": '#,##0,,," GB/s"',
+    "year": "0", "dash": '#,##0;-#,##0;"–"', "text": "@",
+}
+
+
+def number_format(fmt):
+    """The Excel number format of a preset name or a raw format string."""
+    if not fmt:
+        return None
+    if fmt in FORMATS:
+        return FORMATS[fmt]
+    if not any(c in fmt for c in "0#@?"):
+        raise ValueError(f"unknown number format {fmt!r}; presets: {', '.join(FORMATS)}")
+    return fmt
+
 
 _QUOTED = re.compile(r'"([^"]*)"|\\(.)')
 

@@ -44,6 +44,8 @@ class Pending:
         self.name, self.where = name, where
 
     def resolve(self, book):
+        if self.name.endswith("@all") and self.name[:-4] in book.columns:
+            return book.columns[self.name[:-4]]
         if self.name in book.names:
             return book.names[self.name]
         if self.name in book.range_names:
@@ -59,13 +61,32 @@ class Fixed:
         self.name = excel
 
 
+def expand_all(tokens):
+    """``tokens`` with each ``key@all`` reference (a list of Refs: a field over every item) spelled out as
+    ``ref1,ref2,...`` (for MEDIAN, SUM, COUNT over a column of a rows table)."""
+    out = []
+    for token in tokens:
+        if isinstance(token.ref, list):
+            for j, ref in enumerate(r for r in token.ref if r is not None):
+                out.extend(([expr.Token("op", ",")] if j else []) + [expr.Token("name", token.text, ref)])
+        else:
+            out.append(token)
+    return out
+
+
 def resolve(tokens, refs, items, i, where):
-    """``tokens`` with their names bound (field key of item ``i``, or Pending); None if ``@prev`` of the first."""
+    """``tokens`` with their names bound (field key of item ``i``, or Pending); None if ``@prev`` of the first.
+
+    ``key@all`` is the field over every item (``MEDIAN(error@all)``); a name of another
+    table with ``@all`` (``val_error@all``) is that table's field over its items.
+    """
     for token in tokens:
         if token.kind != "name":
             continue
         key, _, at = token.text.partition("@")
-        if key in refs:
+        if key in refs and at == "all":
+            token.ref = list(dict.fromkeys(refs[key]))  # a field shared by every item is one cell
+        elif key in refs:
             index = i
             if at == "prev":
                 index = i - 1
@@ -79,11 +100,11 @@ def resolve(tokens, refs, items, i, where):
             token.ref = refs[key][index]
             if token.ref is None:
                 return None
-        elif at:
+        elif at and at != "all":
             raise TemplateError(f"{where}: {token.text!r} names no field of this table")
         else:
             token.ref = Pending(token.text, where)
-    return tokens
+    return expand_all(tokens)
 
 
 def resolve_spec(spec, refs, items, i, where):
@@ -135,6 +156,7 @@ def formula_text(book, ref):
         for token in tokens:
             if isinstance(token.ref, Pending):
                 token.ref = token.ref.resolve(book)
+        tokens[:] = expand_all(tokens)
     if ref.quantity:
         args = dict(ref.args)
         pattern = getattr(core, ref.quantity).excel

@@ -6,7 +6,7 @@ quantity (``quantity`` + ``args``, rendered from the core's ``.excel`` pattern) 
 template formula, one per item unless every item would refer to the same cells.
 """
 
-from . import expr, refs as names
+from . import expr, refs as names, replicas
 from .book import ASSUMPTIONS, Formula, Ref
 from .expr import TemplateError
 from .template import per_item
@@ -109,6 +109,7 @@ class TableLayout:
                 cells = [(end, 3 + i) for i in range(n)]
             table["_cells"][spec["key"]] = cells
             refs[spec["key"]], text = self._field(sheet, table, spec, items, cells, prefix, refs, fwhere, rows_layout)
+            self.book.columns[prefix + spec.get("name", spec["key"])] = refs[spec["key"]]
             if text and rows_layout:
                 sources.append(f"{spec['label']}: {text}")
             elif text:
@@ -140,12 +141,12 @@ class TableLayout:
         n = len(items)
         name = prefix + spec.get("name", spec["key"])
         fmt = spec.get("format")
-        shared = "values" not in spec and ("value" in spec or not isinstance(spec.get("catalog"), list))
-        values = [spec.get("value")] * n if shared else per_item(spec.get("values", spec.get("value")), items, where)
+        values, row_sources = self._input_values(table, spec, items, where)
+        shared = len(values) == 1
         catalogs = per_item(spec.get("catalog", ""), items, where)
         out, sources = [], []
         for i in range(1 if shared else n):
-            value, source = values[i], spec.get("source", "")
+            value, source = values[i], "; ".join(s for s in (spec.get("source", ""), row_sources[i]) if s)
             if catalogs[i]:
                 cvalue, csource = catalog_value(catalogs[i], where)
                 if value is None or value == "":
@@ -182,6 +183,28 @@ class TableLayout:
             brief = spec.get("source", "") or ("catalog" if any(catalogs) else "")
             text = "Assumptions" + (f": {brief}" if brief else "")
         return out, text
+
+    def _input_values(self, table, spec, items, where):
+        """([value], [source text]) of an input field: one pair when every item shares it, else one per item.
+
+        The value is the field's ``value``, its ``values`` (a list or {item: value}), the
+        figure ``replica`` of each item's serving replica, or (a per-row input) each item's own.
+        """
+        n = len(items)
+        if "replica" in spec:
+            found = [replicas.value(replicas.spec(table, item), spec["replica"], f"{where} item {item['key']}")
+                     for item in items]
+            texts = ["; ".join(f"catalog {k} ({t})" for k, t in pairs) for _, pairs in found]
+            if all(v == found[0][0] and t == texts[0] for (v, _), t in zip(found, texts)):
+                return [found[0][0]], texts[:1]
+            return [v for v, _ in found], texts
+        if "values" in spec:
+            return per_item(spec["values"], items, where), [""] * n
+        if "value" in spec or ("catalog" in spec and not isinstance(spec["catalog"], list)):
+            return [spec.get("value")], [""]
+        if "catalog" in spec:
+            return [None] * n, [""] * n
+        return [item[spec["key"]] for item in items], [""] * n  # a per-row input: each item carries its value
 
     def _assumption(self, table, spec, label, ref_name, value, source, where):
         """The input's one typed cell, on the assumptions sheet; its Ref."""
