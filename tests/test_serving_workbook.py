@@ -91,3 +91,23 @@ def test_validation_rows_are_the_anchor_rows():
         assert (item["input_tokens"], item["output_tokens"]) == (float(row["input_tokens"]), float(row["output_tokens"] or 1))
         assert item["stated_batch"] == float(row["batch"] or 0)
         assert (item["metric"], item["measured"]) == (row["metric"], float(row["value"]))
+
+
+def test_rows_keep_their_inputs_and_cite_short_keys_listed_on_the_sources_sheet():
+    """Issue 19: the headline first, per-row catalog inputs beside their rows, sources as keys (Sources sheet)."""
+    book = compile_file(next(p for p in templates() if p.stem == "serving_economics"))
+    assert list(book.sheets)[:2] == ["Contents", "Price grid"]
+    assert book.names["grid_n_layers_llama_3_1_8b_1xh100_bf16"].sheet == "Price grid"
+    assert book.names["val_measured_trt015_ifb_01"].sheet == "Validation"
+    assert book.names["compute_efficiency"].sheet == "Assumptions"  # shared by every row: typed once
+    listed = {cell.value for (r, c), cell in book.sheets["Sources"].cells.items() if c == 1 and r > 3}
+    validation = book.sheets["Validation"]
+    source_col = next(c for (r, c), cell in validation.cells.items() if cell.value == "Source")
+    cited = [cell.value for (r, c), cell in validation.cells.items() if c == source_col and cell.value != "Source"]
+    assert len(cited) >= 62
+    for text in cited:
+        assert all(key in listed for key in text.split("; ")), text
+    # a calibrate row's source document, in full, under its key
+    text = dict((cell.value, book.sheets["Sources"].cells[(r, 2)].value)
+                for (r, c), cell in book.sheets["Sources"].cells.items() if c == 1 and r > 3)
+    assert "v0.9.0" in text["trtllm-0.9-perf"]

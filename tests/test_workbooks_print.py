@@ -54,9 +54,13 @@ def test_every_sheet_has_page_numbers_margins_and_an_orientation(workbooks):
 def test_fit_to_width_only_where_type_stays_at_8_points(workbooks):
     fitted = 0
     for name, ws in _sheets(workbooks):
-        used = {c.column_letter for row in ws.iter_rows() for c in row if c.value is not None}
+        # a print area (a rows table's lead columns and source) limits what the page holds
+        last = openpyxl.utils.column_index_from_string(ws.print_area.split(":")[-1].lstrip("$").rstrip("0123456789$")) \
+            if ws.print_area else ws.max_column
+        printed = [c for row in ws.iter_rows(max_col=last) for c in row if c.value is not None]
+        used = {c.column_letter for c in printed}
         width_px = sum(_width(ws, letter) * 7 + 5 for letter in used)
-        sizes = [c.font.sz or 11 for row in ws.iter_rows() for c in row if c.value is not None]
+        sizes = [c.font.sz or 11 for c in printed]
         page = PAGE_PX[ws.page_setup.orientation]
         if ws.sheet_properties.pageSetUpPr.fitToPage:
             fitted += 1

@@ -19,6 +19,7 @@ from .expr import TemplateError
 
 CONTENTS = "Contents"
 ASSUMPTIONS = "Assumptions"
+SOURCES = "Sources"
 
 # styles whose text may run long: they wrap inside their column (or merged row) instead of widening it
 WRAPPED_STYLES = ("caption", "source", "note", "source_col", "method", "title", "check", "catalog_text")
@@ -137,6 +138,7 @@ class Sheet:
     kinds: list = field(default_factory=list)  # audit kind cell ranges
     breaks: list = field(default_factory=list)  # rows after which a printed page ends
     header_rows: tuple | None = None  # rows repeated at the top of every printed page
+    print_cols: int | None = None  # print only columns 1..print_cols (a rows table's lead columns and source)
     freeze: str | None = None
     row: int = 1
     tables: list = field(default_factory=list)  # (id, title, first row)

@@ -10,7 +10,7 @@ settings) and ``chart_layout``.
 import re
 
 from .audit import AuditLayout
-from .book import ASSUMPTIONS, CONTENTS, Book, no_cycle_collection
+from .book import ASSUMPTIONS, CONTENTS, SOURCES, Book, no_cycle_collection
 from .chart_layout import ChartLayout
 from .contents import ContentsLayout
 from .expr import TemplateError
@@ -31,6 +31,7 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
         self.deferred = []
         self.assumptions = None
         self.checks_rows = None
+        self.sources = {}  # short source key -> its full text (the Sources sheet)
         self._lower_names = set()
 
     def compile(self):
@@ -43,6 +44,9 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
             getattr(self, "_place_" + table["kind"])(sheet, table)
         for job in self.deferred:
             job()
+        if self.data["workbook"].get("assumptions", True) == "after":  # the tables first, their inputs after
+            self.book.sheets[ASSUMPTIONS] = self.book.sheets.pop(ASSUMPTIONS)
+        self._sources_sheet()
         self._checks_sheet()
         for sheet in self.book.sheets.values():
             self._place_charts(sheet)
@@ -75,6 +79,20 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
         sheet.freeze = "A5"
         sheet.row = 5
         return sheet
+
+    def _sources_sheet(self):
+        """Every short source key the tables cite, with its full text (catalog row or template source)."""
+        if not self.sources:
+            return
+        sheet = self.book.sheet(SOURCES)
+        sheet.put(1, 1, "Sources: the full reference of every short source key the sheets cite", "title")
+        sheet.put(3, 1, "Key", "header", width=30)
+        sheet.put(3, 2, "Source", "header", width=90)
+        sheet.header_rows = (3, 3)
+        for r, (key, text) in enumerate(sorted(self.sources.items(), key=lambda kv: kv[0].lower()), start=4):
+            sheet.put(r, 1, key, "label")
+            sheet.put(r, 2, text, "source_col")
+        sheet.freeze = "A4"
 
     # ------------------------------------------------------------------ text blocks
     def _heading(self, sheet, table):

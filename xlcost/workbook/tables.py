@@ -67,15 +67,23 @@ class TableLayout:
         refs = {}  # field key -> [Ref per item]
         table["_cells"] = {}  # field key -> [(row, col) per item] on this sheet
         fields = [f for f in table["field"] if not (rows_layout and "heading" in f)]
+        columns = {}  # rows layout: field key -> its column
+        table["_row_sources"] = [[self._cite_text(item["source"])] if item.get("source") else [] for item in items]
         if rows_layout:
             sheet.put(header, 1, table.get("label_header", ""), "header", width=14)
-            source_col = 2 + len([f for f in fields if "heading" not in f])
+            keys = [f["key"] for f in fields if "heading" not in f and not self._in_assumptions(table, f, items, where)]
+            lead = [k for k in table.get("lead", []) if k in keys]
+            if len(lead) != len(table.get("lead", [])):
+                raise TemplateError(f"{where}: lead names {sorted(set(table['lead']) - set(lead))[0]!r}, "
+                                    "not a field with a column of this table")
+            # the lead columns, the row's source, then the rest (on screen; a sheet with lead columns prints up to the source)
+            order = lead + [k for k in keys if k not in lead]
+            source_col = 2 + (len(lead) if lead else len(keys))
+            columns = {key: 2 + j + (j >= len(lead) > 0) for j, key in enumerate(order)}
+            if lead:
+                sheet.print_cols = max(sheet.print_cols or 0, source_col)
             for i, item in enumerate(items):
                 sheet.put(header + 1 + i, 1, item["label"], "label")
-                if item.get("source"):
-                    sheet.put(header + 1 + i, source_col, item["source"], "source_col")
-            if any(item.get("source") for item in items):
-                sheet.put(header, source_col, "Source", "header", width=20)
             sheet.heights[header] = 45
             end = header + 1 + n
         else:
@@ -89,7 +97,6 @@ class TableLayout:
             sheet.put(header, source_col, "Source / method", "header", width=24)
             end = header + 1
         sheet.header_rows = sheet.header_rows or (header, header)
-        j = 0
         sources = []  # (label, source) printed under rows-layout tables
         for spec in fields:
             if "heading" in spec:
@@ -97,8 +104,10 @@ class TableLayout:
                 end += 1
                 continue
             fwhere = f"{where} field {spec['key']}"
-            if rows_layout:
-                col = 2 + j
+            if rows_layout and spec["key"] not in columns:
+                cells = []  # an input every row shares: typed once on the Assumptions sheet, no column
+            elif rows_layout:
+                col = columns[spec["key"]]
                 label = spec["label"] + (f"\n({spec['unit']})" if spec.get("unit") else "")
                 sheet.put(header, col, label, "header_wrap", width=min(max(len(spec["label"]) * 0.5 + 2, 9), 13))
                 cells = [(header + 1 + i, col) for i in range(n)]
@@ -114,9 +123,13 @@ class TableLayout:
                 sources.append(f"{spec['label']}: {text}")
             elif text:
                 sheet.put(cells[0][0], source_col, short(text), "method" if spec.get("method") else "source_col")
-            j += 1
             if not rows_layout:
                 end += 1
+        if rows_layout and any(table["_row_sources"]):
+            several = any(len(keys) > 1 for keys in table["_row_sources"])  # an item's source and its catalog keys
+            sheet.put(header, source_col, "Source", "header", width=30 if several else 20)
+            for i, keys in enumerate(table["_row_sources"]):
+                sheet.put(header + 1 + i, source_col, "; ".join(dict.fromkeys(keys)), "source_col")
         r = end
         if sources:
             r = self._lines(sheet, ["Sources — " + "; ".join(sources)], r, "source", last_col=source_col)
@@ -130,6 +143,22 @@ class TableLayout:
             sheet.freeze = f"{'B' if rows_layout else 'C'}{header + 1}"
         self._chart_specs(sheet, table, refs, items, rows_layout, header)
         sheet.row = r + 1
+
+    def _in_assumptions(self, table, spec, items, where):
+        """Whether an input field is one value typed on the Assumptions sheet (a rows table gives it no column)."""
+        if self.assumptions is None or any(k in spec for k in ("quantity", "formula")):
+            return False
+        return len(self._input_values(table, spec, items, where)[0]) == 1
+
+    def _cite(self, key, text):
+        """``key``, its full source ``text`` listed once on the Sources sheet."""
+        self.sources.setdefault(key, text)
+        return key
+
+    def _cite_text(self, text):
+        """A template's source text: a key of ``[workbook] sources`` stays a key (listed on the Sources sheet)."""
+        declared = self.data["workbook"].get("sources", {})
+        return self._cite(text, declared[text]) if text in declared else text
 
     def _tables_on(self, name):
         return [t for t in self.data["table"] if t["sheet"] == name]
@@ -146,7 +175,7 @@ class TableLayout:
         catalogs = per_item(spec.get("catalog", ""), items, where)
         out, sources = [], []
         for i in range(1 if shared else n):
-            value, source = values[i], "; ".join(s for s in (spec.get("source", ""), row_sources[i]) if s)
+            value, source = values[i], "; ".join(s for s in (self._cite_text(spec.get("source", "")), row_sources[i]) if s)
             if catalogs[i]:
                 cvalue, csource = catalog_value(catalogs[i], where)
                 if value is None or value == "":
@@ -161,13 +190,17 @@ class TableLayout:
                 value = None  # an empty input: functions take their documented default
             sources.append(source)
             ref_name = name if (shared or n == 1) else f"{name}_{items[i]['key']}"
-            row, col = cells[i]
-            if self.assumptions is not None:
+            row, col = cells[i] if cells else (None, None)
+            in_row = rows_layout and not shared and not any(k in spec for k in ("value", "values", "catalog"))
+            if self.assumptions is not None and not in_row:
                 label = spec["label"] + ("" if shared or n == 1 else f" — {items[i]['label']}")
                 ref = self._assumption(table, spec, label, ref_name, value, source, where)
-                sheet.put(row, col, Formula("=" + ref_name), "linked", fmt,
-                          compute=lambda get, ref=ref: get(ref.sheet, ref.row, ref.col))
-            else:
+                if cells:
+                    sheet.put(row, col, Formula("=" + ref_name), "linked", fmt,
+                              compute=lambda get, ref=ref: get(ref.sheet, ref.row, ref.col))
+            else:  # typed here: no assumptions block, or a per-row input of a rows table (beside its row)
+                if rows_layout and row_sources[i]:
+                    table["_row_sources"][i].append(row_sources[i])
                 ref = Ref(sheet.name, row, col, ref_name, "input", value, where=where, table=table.get("id", ""))
                 self._register(ref, where)
                 self.book.inputs.append(ref)
@@ -179,8 +212,10 @@ class TableLayout:
                 sheet.merges.append((cells[0][0], cells[0][1], cells[-1][0], cells[-1][1]))
             out = out * n
         text = "; ".join(dict.fromkeys(s for s in sources if s))
-        if self.assumptions is not None:  # the full source is on the Assumptions sheet
-            brief = spec.get("source", "") or ("catalog" if any(catalogs) else "")
+        if in_row:  # each row's own source is in its row; the field's, under the table
+            text = self._cite_text(spec.get("source", ""))
+        elif self.assumptions is not None:  # the full source is on the Assumptions sheet
+            brief = self._cite_text(spec.get("source", "")) or ("catalog" if any(catalogs) else "")
             text = "Assumptions" + (f": {brief}" if brief else "")
         return out, text
 
@@ -194,7 +229,7 @@ class TableLayout:
         if "replica" in spec:
             found = [replicas.value(replicas.spec(table, item), spec["replica"], f"{where} item {item['key']}")
                      for item in items]
-            texts = ["; ".join(f"catalog {k} ({t})" for k, t in pairs) for _, pairs in found]
+            texts = ["; ".join(self._cite(k, t) for k, t in pairs) for _, pairs in found]
             if all(v == found[0][0] and t == texts[0] for (v, _), t in zip(found, texts)):
                 return [found[0][0]], texts[:1]
             return [v for v, _ in found], texts

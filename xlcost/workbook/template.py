@@ -18,10 +18,10 @@ from pathlib import Path
 
 from .expr import TemplateError
 
-WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents", "assumptions"}
+WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents", "assumptions", "sources"}
 TABLE_KEYS = {
     "table": {"kind", "sheet", "id", "title", "caption", "source", "notes", "prefix", "layout", "items",
-              "field", "chart", "label_header", "width", "replica"},
+              "field", "chart", "label_header", "width", "replica", "lead"},
     "grid": {"kind", "sheet", "id", "title", "caption", "source", "notes", "rows", "cols", "quantity", "args",
              "formula", "format", "spill", "name", "label", "chart", "unit"},
     "catalog": {"kind", "sheet", "id", "title", "caption", "source", "notes", "catalog", "columns", "name"},

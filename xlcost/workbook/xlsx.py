@@ -187,7 +187,7 @@ def _row_heights(sheet):
 
 def _print_setup(ws, sheet):
     """Landscape where the sheet is wide, fit to one page wide only if type stays >= 8 pt, titles, page numbers."""
-    width_px = sum(int(w * 7 + 5) for c, w in sheet.widths.items())
+    width_px = sum(int(w * 7 + 5) for c, w in sheet.widths.items() if not sheet.print_cols or c <= sheet.print_cols)
     smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
     orientation = "portrait" if 1.1 * width_px <= PAGE_PX["portrait"] else "landscape"
     ws.page_setup.orientation = orientation
@@ -202,6 +202,8 @@ def _print_setup(ws, sheet):
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     elif scale < 1:  # too wide for one page at readable type: pages run across, each repeating the names
         ws.print_title_cols = "A:A"
+    if sheet.print_cols:  # the other columns (a rows table's inputs and steps) are on screen only
+        ws.print_area = f"A1:{get_column_letter(sheet.print_cols)}{max(r for r, _ in sheet.cells)}"
     if sheet.header_rows:
         ws.print_title_rows = f"{sheet.header_rows[0]}:{sheet.header_rows[1]}"
     ws.oddFooter.left.text = "&A"
