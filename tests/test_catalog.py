@@ -107,7 +107,7 @@ def test_every_instance_chip_exists_and_has_a_price_or_says_why_not():
 def test_instance_peak_is_chip_peak_times_count():
     p4d = catalog.hardware("p4d.24xlarge")
     assert p4d.peak_flops_per_s == 8 * catalog.hardware("A100").peak_flops_per_s
-    assert p4d.memory_bytes == 8 * 40e9
+    assert p4d.memory_bytes == 8 * 40960 * 2**20  # nvidia-smi on A100 40GB: 40,960 MiB
     assert catalog.hardware("gcp-tpu-v4").peak_flops_per_s == 4 * 275e12
 
 
@@ -182,17 +182,18 @@ def test_default_peak_is_dense_16_bit():
 @pytest.mark.parametrize(
     "chip, memory, bandwidth",
     [
-        ("A100", 40e9, 1.555e12),
-        ("A100-80GB", 80e9, 2.039e12),
-        ("H100", 80e9, 3.35e12),
-        ("H200", 141e9, 4.8e12),
-        ("A6000", 48e9, 768e9),
-        ("MI300X", 192e9, 5.3e12),
+        # memory as the driver exposes it: nvidia-smi's MiB (H100 81,559; H200 143,771), rocm-smi's bytes
+        ("A100", 40960 * 2**20, 1.555e12),
+        ("A100-80GB", 81920 * 2**20, 2.039e12),
+        ("H100", 81559 * 2**20, 3.35e12),
+        ("H200", 143771 * 2**20, 4.8e12),
+        ("A6000", 48e9, 768e9),  # no driver figure published: the datasheet's
+        ("MI300X", 205_822_885_888, 5.3e12),
         ("TPU v4", 32 * 2**30, 1.2e12),  # Google: "32 GiB, 1200 GBps"
         ("TPU v3", 32 * 2**30, 900e9),  # Google: "32 GiB, 900 GBps"
         ("A100-PCIe-80GB", 80e9, 1.935e12),  # A100 datasheet: 80GB HBM2e, 1,935 GB/s
-        ("L40S", 48e9, 864e9),  # L40S datasheet: 48 GB GDDR6, 864 GB/s
-        ("B200", 180e9, 7.7e12),  # HGX B200: 1,440 GB and 62 TB/s over 8 GPUs
+        ("L40S", 46068 * 2**20, 864e9),  # nvidia-smi 46,068 MiB; L40S datasheet: 864 GB/s
+        ("B200", 183359 * 2**20, 7.7e12),  # nvidia-smi 183,359 MiB; HGX B200: 62 TB/s over 8 GPUs
     ],
 )
 def test_memory_anchors(chip, memory, bandwidth):

@@ -18,8 +18,9 @@ def _line(out, name):
 
 def test_chips_show_peaks_memory_bandwidth_and_interconnect(capsys):
     h100 = _line(_run(capsys, "chips"), "H100-SXM5-80GB")
-    # bf16, fp16, fp8 TFLOP/s; fp4 (none); GB; TB/s; one-direction GB/s; W; date (H100 datasheet)
-    assert h100 == ["H100-SXM5-80GB", "989", "989", "1,979", "-", "80.0", "3.35", "450", "700", "2022-03"]
+    # bf16, fp16, fp8 TFLOP/s; fp4 (none); GB as nvidia-smi shows it (81,559 MiB); TB/s; one-direction GB/s; W;
+    # date (H100 datasheet)
+    assert h100 == ["H100-SXM5-80GB", "989", "989", "1,979", "-", "85.5", "3.35", "450", "700", "2022-03"]
 
 
 def test_prices_show_the_date_they_took_effect(capsys):
@@ -40,7 +41,7 @@ def test_check_lists_stale_prices_and_missing_fields(capsys):
     # p5's newest price is AWS's June 2025 list: 2025-06-01 to 2026-12-02 is 549 days
     assert "stale   instances p5.48xlarge                  newest row 2025-06 (549 days old)" in out
     # a chip whose vendor publishes no 16-bit rate cannot give the default peak
-    assert any(line.startswith("missing chips") and "RTX-PRO-6000-Blackwell" in line and "peak_flops_per_s" in line
+    assert any(line.startswith("missing chips") and "TPU v7" in line and "peak_flops_per_s" in line
                for line in out.splitlines())
     fresh = _run(capsys, "check", "--today", "2025-10-01", "--older-than", "10000", status=1)  # missing fields remain
     assert "stale" not in fresh

@@ -101,7 +101,7 @@ def test_dense_peaks_match_datasheets(chip, dtype, dense):
 @pytest.mark.parametrize(
     "chip, memory, bandwidth",
     [
-        ("B200", 180e9, 7.7e12),  # shipping HGX B200: 1.4 TB and 62 TB/s over 8 GPUs (not the launch 192 GB / 8 TB/s)
+        ("B200", 183359 * 2**20, 7.7e12),  # nvidia-smi 183,359 MiB per B200; HGX B200: 62 TB/s over 8 GPUs
         ("MI355X", 288e9, 8e12),  # AMD: 288 GB HBM3E, 8 TB/s
         ("MI325X", 256e9, 6e12),  # AMD: 256 GB HBM3E, 6 TB/s
         ("TPU v7", 192e9, 7.37e12),  # Google: 192 GB, 7.37 TB/s
@@ -118,10 +118,16 @@ def test_memory_matches_datasheets(chip, memory, bandwidth):
 
 
 def test_chips_publishing_only_low_precision_peaks_refuse_a_16_bit_default():
-    # Ironwood's and RTX PRO 6000's vendors publish no bf16/fp16 rate: fp32 would be a plausible wrong number
-    for name in ("TPU v7", "RTX PRO 6000"):
-        with pytest.raises(InputError, match="no bf16 or fp16 peak"):
-            catalog.hardware(name).peak_flops_per_s
+    # Ironwood's vendor publishes no bf16/fp16 rate: fp32 would be a plausible wrong number
+    with pytest.raises(InputError, match="no bf16 or fp16 peak"):
+        catalog.hardware("TPU v7").peak_flops_per_s
+
+
+def test_rtx_pro_6000_has_its_whitepaper_dense_peaks():
+    # RTX Blackwell whitepaper: FP16/BF16 503.8, FP8 1,007.6 TFLOPS dense (FP32 accumulate), FP4 4,000 sparse
+    pro = catalog.hardware("RTX PRO 6000")
+    assert pro.peak_flops_per_s == pro.peak("bf16") == 503.8e12
+    assert pro.peak("fp8") == 1007.6e12 and pro.peak("fp4") == 4000e12 / 2
 
 
 def test_interconnect_of_every_scale_up_chip_is_one_direction():

@@ -103,7 +103,7 @@ def test_moe_model_fills_active_params_for_compute_and_total_for_memory(capsys):
                       "--tokens-per-s", "1000", "--utilization", "0.5")
     assert result["inputs"]["params"] == 12.9e9
     assert result["inputs"]["memory_params"] == 46.7e9
-    assert result["value"] == pytest.approx(46.7e9 * 2 / 80e9)  # memory-bound: 1.17 A100-80GB
+    assert result["value"] == pytest.approx(46.7e9 * 2 / (81920 * 2**20))  # memory-bound: 1.09 A100-80GB (81,920 MiB)
 
 
 def test_model_fills_the_shape(capsys):
@@ -119,7 +119,7 @@ def test_moe_memory_takes_all_parameters(capsys):
     assert result["value"] == 46.7e9 * 2
     result = run_json(capsys, "calc", "units_for_memory", "--model", "Mixtral-8x7B", "--hardware", "H100",
                       "--bytes-per-param", "2")
-    assert result["value"] == pytest.approx(46.7e9 * 2 / 80e9)  # 1.17 H100s of 80 GB
+    assert result["value"] == pytest.approx(46.7e9 * 2 / (81559 * 2**20))  # 1.09 H100s of 81,559 MiB
 
 
 def test_moe_compute_takes_active_parameters(capsys):

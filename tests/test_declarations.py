@@ -83,11 +83,11 @@ def test_mixtral_memory_in_excel_and_on_the_command_line(capsys):
     # Mistral AI: 46.7B parameters in all, 12.9B active per token
     assert udfs.MODEL_MEMORY("Mixtral-8x7B") == calc(capsys, "model_memory_bytes", "--model", "Mixtral-8x7B") \
         == 46.7e9 * 2
-    # GPUS_NEEDED with no load: the memory floor, all parameters: 93.4 GB / 80 GB
+    # GPUS_NEEDED with no load: the memory floor, all parameters: 93.4 GB / H100's 81,559 MiB
     excel = udfs.GPUS_NEEDED("Mixtral-8x7B", 0, "H100")
     cli = calc(capsys, "units_needed", "--model", "Mixtral-8x7B", "--hardware", "H100", "--tokens-per-s", "0",
                "--bytes-per-param", "2")
-    assert excel == cli == pytest.approx(46.7e9 * 2 / 80e9)
+    assert excel == cli == pytest.approx(46.7e9 * 2 / (81559 * 2**20))
 
 
 def test_chinchilla_law_refuses_a_moe_in_excel_too():

@@ -34,4 +34,4 @@ def test_gpus_for_load_and_kv(capsys):
 
 def test_a_model_that_does_not_fit_exits_2_naming_the_shortfall(capsys):
     assert main(["calc", "max_batch", "--model", "Llama-2-70B", "--hardware", "A100-40GB"]) == 2
-    assert capsys.readouterr().err.strip() == "xlcost: n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB"
+    assert capsys.readouterr().err.strip() == "xlcost: n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 42.9 GB"

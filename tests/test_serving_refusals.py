@@ -44,20 +44,22 @@ def test_more_chips_than_the_16_of_an_nvl72_rack_are_not_capped():
 def test_kv_heads_are_replicated_when_chips_outnumber_them():
     # Qwen3-235B-A22B (config.json): 94 layers, 4 KV heads of 128; fp8 cache: 94 x 2 x 4 x 128 x 1 = 96,256 B/token.
     # On 8 chips each holds one KV head: 8 heads' worth, 192,512 B/token for the replica.
-    # 8 x 141 GB - 235 GB of fp8 weights = 893 GB, 90 % for KV: 803.7 GB / (2,000 x 192,512 B) = 2,087.45
-    assert serving.max_batch("Qwen3-235B-A22B", "H200", 8, 2000, "fp8") == 2087
-    # 4 chips hold the 4 heads once: 4 x 141 - 235 = 329 GB; 296.1 GB / (2,000 x 96,256) = 1,538.1
-    assert serving.max_batch("Qwen3-235B-A22B", "H200", 4, 2000, "fp8") == 1538
+    # H200 exposes 143,771 MiB = 150.75 GB (nvidia-smi). 8 x 150.75 GB - 235 GB of fp8 weights = 971.0 GB,
+    # 90 % for KV: 873.9 GB / (2,000 x 192,512 B) = 2,269.8
+    assert serving.max_batch("Qwen3-235B-A22B", "H200", 8, 2000, "fp8") == 2269
+    # 4 chips hold the 4 heads once: 4 x 150.75 - 235 = 368.0 GB; 331.2 GB / (2,000 x 96,256) = 1,720.7
+    assert serving.max_batch("Qwen3-235B-A22B", "H200", 4, 2000, "fp8") == 1720
 
 
 def test_the_mla_latent_is_held_on_every_chip_of_the_replica():
     # DeepSeek-V3 (config.json): 61 layers, latent 512 + rope key 64 = 576 values; fp8 cache: 35,136 B/token.
     # Tensor parallelism cannot split the one latent: each of 8 chips holds it, 281,088 B/token for the replica.
-    # 8 x 141 GB - 671 GB of fp8 weights = 457 GB, 90 % for KV: 411.3 GB / (2,000 x 281,088 B) = 731.6
+    # 8 x 150.75 GB (H200's 143,771 MiB) - 671 GB of fp8 weights = 535.0 GB, 90 % for KV: 481.5 GB
+    # / (2,000 x 281,088 B) = 856.6
     assert serving.kv_cache_per_token("DeepSeek-V3", "fp8") == 35_136
-    assert serving.max_batch("DeepSeek-V3", "H200", 8, 2000, "fp8") == 731
-    # one chip cannot hold 671 GB; on 8 chips the latent split eight ways would have fit 5,852
-    assert serving.max_batch("DeepSeek-V3", "H200", 8, 2000, "fp8") < 5852 / 7
+    assert serving.max_batch("DeepSeek-V3", "H200", 8, 2000, "fp8") == 856
+    # one chip cannot hold 671 GB; on 8 chips the latent split eight ways would have fit 8 times as many
+    assert serving.max_batch("DeepSeek-V3", "H200", 8, 2000, "fp8") < 8 * 856.6 / 7
 
 
 def test_kv_replication_leaves_enough_kv_heads_alone():
@@ -85,7 +87,7 @@ def test_errors_name_the_argument():
         serving.serve_throughput("Llama-2-7B", "H1000")
     assert udfs.SERVE_COST("70B", "H100", 2.0).startswith("#VALUE! model: unknown model '70B'")
     assert udfs.API_COST("gpt-5o", 1000, 1000).startswith("#VALUE! api_model: unknown API model 'gpt-5o'")
-    with pytest.raises(FitError, match=r"^n_units: needs 93.4 GB of weights; 1 x H100-SXM5-80GB holds 80 GB"):
+    with pytest.raises(FitError, match=r"^n_units: needs 93.4 GB of weights; 1 x H100-SXM5-80GB holds 85.5 GB"):
         serving.serve_throughput("Mixtral-8x7B", "H100", 1)
 
 

@@ -19,7 +19,7 @@ def test_empty_optionals_take_the_documented_defaults():
 
 def test_a_model_that_does_not_fit_is_an_error_cell_naming_the_shortfall():
     assert udfs.SERVE_THROUGHPUT("Llama-2-70B", "A100-40GB") == (
-        "#VALUE! n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB")
+        "#VALUE! n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 42.9 GB")
     assert udfs.SERVE_COST("Mixtral-8x7B", "H100", 3.0).startswith("#VALUE! n_units: needs 93.4 GB of weights; 1 x H100")
 
 
@@ -52,8 +52,8 @@ def test_kv_cache_per_token_from_the_catalog():
 
 
 def test_max_batch_and_gpus_for_load():
-    # (80e9 - 2 x 8.03e9) x 0.9 / (2,000 x 131,072 B): Meta's 8.03B parameters
-    assert udfs.MAX_BATCH("Llama-3.1-8B", "H100", 1, 2000) == pytest.approx(219, abs=1)
+    # (85.52e9 - 2 x 8.03e9) x 0.9 / (2,000 x 131,072 B) = 238.5: H100's 81,559 MiB, Meta's 8.03B parameters
+    assert udfs.MAX_BATCH("Llama-3.1-8B", "H100", 1, 2000) == pytest.approx(238, abs=1)
     loose = udfs.GPUS_FOR_LOAD("Llama-3.1-70B", "H100", 333, 50, 1000)
     tight = udfs.GPUS_FOR_LOAD("Llama-3.1-70B", "H100", 333, 50, 1000, None, 1.0, 0.03)
     assert loose == int(loose) and tight >= loose

@@ -76,11 +76,12 @@ def test_flops_per_token():
 
 
 def test_gpus_needed_training_memory_floor_T12():
-    assert udfs.GPUS_NEEDED(175e9, 0, "H100", None, "training", 20) == 43.75
+    # 3.5 TB over the 81,559 MiB the driver exposes (the article's 43.75 divides by the datasheet's 80 GB)
+    assert udfs.GPUS_NEEDED(175e9, 0, "H100", None, "training", 20) == pytest.approx(3.5e12 / (81559 * 2**20))
     # compute need wins when the load is heavy: 2 x 175e9 x 1e6 / (989e12 x 0.213)
     heavy = udfs.GPUS_NEEDED(175e9, 1e6, "H100")
     assert heavy == pytest.approx(core.units_for_compute(175e9, 1e6, 989e12, 0.213))
-    assert udfs.GPUS_NEEDED(175e9, 0, "H100") == 175e9 * 2 / 80e9  # inference: 16-bit weights
+    assert udfs.GPUS_NEEDED(175e9, 0, "H100") == pytest.approx(175e9 * 2 / (81559 * 2**20))  # inference: 16-bit weights
 
 
 def test_same_answers_as_classic_xlwings_passes_values():
@@ -90,7 +91,8 @@ def test_same_answers_as_classic_xlwings_passes_values():
     assert udfs.TRAIN_COST(cell("175B"), cell("300B"), cell("TPU v4"), cell("46.2%"), cell("$2.03")) == pytest.approx(
         1_398_072.0, abs=0.5
     )
-    assert udfs.GPUS_NEEDED(cell(175e9), cell(0.0), cell("H100"), cell(None), cell("training"), cell(20.0)) == 43.75
+    assert udfs.GPUS_NEEDED(cell(175e9), cell(0.0), cell("H100"), cell(None), cell("training"), cell(20.0)) == pytest.approx(
+        3.5e12 / (81559 * 2**20))
     assert udfs.FLOPS_PER_TOKEN(cell("GPT-3"), cell(None), cell(None)) == 3.5e11
     # an empty optional cell takes the default, like an omitted argument
     assert udfs.INFER_COST(cell(175e9), cell("A100"), cell(None), cell(2.4)) == udfs.INFER_COST(175e9, "A100", 0.213, 2.4)
@@ -119,7 +121,7 @@ def test_moe_active_params_for_compute_total_for_memory():
     assert active < total
     assert udfs.FLOPS_PER_TOKEN("Mixtral-8x7B") == 2 * active
     assert udfs.MODEL_MEMORY("Mixtral-8x7B") == 2 * total
-    assert udfs.GPUS_NEEDED("Mixtral-8x7B", 0, "H100") == pytest.approx(total * 2 / 80e9)
+    assert udfs.GPUS_NEEDED("Mixtral-8x7B", 0, "H100") == pytest.approx(total * 2 / (81559 * 2**20))
 
 
 # ---------------------------------------------------------------- the helpers
@@ -163,14 +165,14 @@ def test_api_query_economics_T2():
 
 
 def test_catalog_lookup_and_table():
-    assert udfs.XLCOST_SPEC("H100", "memory_bytes") == 80e9
-    assert udfs.XLCOST_SPEC("p4d.24xlarge", "memory_bytes") == 8 * 40e9  # one unit = the whole instance
+    assert udfs.XLCOST_SPEC("H100", "memory_bytes") == 81559 * 2**20  # nvidia-smi: 81,559 MiB
+    assert udfs.XLCOST_SPEC("p4d.24xlarge", "memory_bytes") == 8 * 40960 * 2**20  # one unit = the whole instance
     assert udfs.XLCOST_SPEC("p4d.24xlarge", "chip") == "A100-SXM4-40GB"
     assert udfs.XLCOST_SPEC("GPT-3", "params") == 175e9
     assert isinstance(udfs.XLCOST_SPEC("TPU v4", "source"), str)
     assert udfs.XLCOST_SPEC([["H100"], ["A100"]], [["memory_bytes", "peak_flops_per_s"]]) == [
-        [80e9, 989e12],
-        [40e9, 312e12],
+        [81559 * 2**20, 989e12],
+        [40960 * 2**20, 312e12],
     ]
     assert udfs.XLCOST_SPEC("H100", "memroy_bytes").startswith("#VALUE! field: unknown field")
     assert "closest" in udfs.XLCOST_SPEC("H100", "memroy_bytes")
@@ -451,7 +453,7 @@ def test_the_worked_example_in_docs_use_in_excel():
     grid = udfs.INFER_COST([["175B"], ["70B"], ["7B"]], "p4d.24xlarge", [[0.1, 0.213, 0.3, 0.462]], 19.22)
     assert len(grid) == 3 and all(len(row) == 4 for row in grid) and round(grid[0][1], 4) == 0.0035
     assert round(udfs.TRAIN_COST("GPT-3", "300B", "TPU v4", 0.462, 2.03)) == 1_398_072
-    assert udfs.GPUS_NEEDED("GPT-3", 0, "H100", None, "training") == 43.75
+    assert udfs.GPUS_NEEDED("GPT-3", 0, "H100", None, "training") == pytest.approx(3.5e12 / (81559 * 2**20))  # 40.93
 
 
 def test_a_very_large_range_with_hostile_cells_scattered_through_it():

@@ -112,14 +112,14 @@ def test_scalar_and_text_arguments():
     assert round(call("TRAIN_COST", m(540e9), m(780e9), m("TPU v4"), m(0.462), m(2.03))[0][0]) == 11_216_529
     assert call("FLOPS_PER_TOKEN", m("GPT-3")) == [[3.5e11]]
     assert call("FLOPS_PER_TOKEN", m(175e9), m("training")) == [[1.05e12]]
-    assert call("GPUS_NEEDED", m(175e9), m(0), m("H100"), m(None), m("training"), m(20)) == [[43.75]]
+    assert call("GPUS_NEEDED", m(175e9), m(0), m("H100"), m(None), m("training"), m(20)) == [[pytest.approx(3.5e12 / (81559 * 2**20))]]
 
 
 def test_empty_cells_and_omitted_arguments_take_defaults():
     full = call("INFER_COST", m(175e9), m("A100"), m(0.213), m(2.4))
     assert call("INFER_COST", m(175e9), m("A100"), m(None), m(2.4)) == full
     assert call("INFER_COST", m(175e9), m("A100"), m(""), m(2.4)) == full
-    assert call("GPUS_NEEDED", m(175e9), m(0), m("H100"), m(None), m("training"), m(None)) == [[43.75]]
+    assert call("GPUS_NEEDED", m(175e9), m(0), m("H100"), m(None), m("training"), m(None)) == [[pytest.approx(3.5e12 / (81559 * 2**20))]]
     assert call("KV_CACHE", m(40), m(5120), m(1)) == [[819_200.0]]
 
 
@@ -172,7 +172,7 @@ def test_a_wholly_bad_argument_raises_xlwings_error_with_the_message(args, messa
 
 
 def test_the_catalog_through_officejs():
-    assert call("XLCOST_SPEC", m("H100"), m("memory_bytes")) == [[80e9]]
+    assert call("XLCOST_SPEC", m("H100"), m("memory_bytes")) == [[81559 * 2**20]]  # nvidia-smi: 81,559 MiB
     table = call("XLCOST_CATALOG", m("chips"))
     assert table[0][0] == "name" and "source" in table[0] and len(table) > 5
     assert error_type(call("XLCOST_SPEC", m("p5.48xlarge", "A100"), m("price_usd_per_hour"))[0][1]) == "NotAvailable"

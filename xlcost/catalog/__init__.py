@@ -25,7 +25,13 @@ dtype; ``memory_bytes`` is the capacity in the unit the vendor means (Google's T
 v3/v4 "32 GiB" is 2**35 bytes; NVIDIA's "80 GB" is 80e9); ``interconnect_bytes_per_s``
 is the chip's scale-up bandwidth (NVLink, ICI, Infinity Fabric; PCIe for cards that
 have nothing else) in ONE direction, per chip: NVIDIA's "900 GB/s" for H100 NVLink is
-the bidirectional total and is stored as 450e9. Instance prices are USD per hour for
+the bidirectional total and is stored as 450e9. Memory is what the driver exposes
+(nvidia-smi: H100 81,559 MiB = 85.52e9 bytes), with the datasheet figure in ``notes``; where no
+exposed figure is published the smaller vendor figure is kept. Chips also carry their cluster
+(``scale_up_domain``: chips the fast link joins; ``scale_out_bytes_per_s``: each chip's cluster
+network, one direction), the precisions they train in (``train_dtypes``), and achieved fractions
+of peak measured by public microbenchmarks (``compute_efficiency`` per dtype,
+``bandwidth_efficiency``; cited in ``efficiency_source``; empty where none was found). Instance prices are USD per hour for
 the whole instance (GCP TPU rows: per chip-hour, ``chip_count`` 1); API prices are USD
 per 1M tokens, with the article's per-1,000-token values kept readable for the GPT-3
 rows (either column may be given; the other is derived).
@@ -63,6 +69,12 @@ SCHEMAS = {
         "peak_bf16_flops": _NUMBER, "peak_fp8_flops": _NUMBER, "peak_fp4_flops": _NUMBER,
         "peak_int8_ops": _NUMBER, "memory_bytes": _NUMBER, "memory_bandwidth_bytes_per_s": _NUMBER,
         "interconnect_bytes_per_s": _NUMBER, "tdp_watts": _NUMBER, "list_price_usd": _NUMBER,
+        # clusters: chips one fast link joins, and each chip's share of the cluster network (one direction)
+        "scale_up_domain": _NUMBER, "scale_out_bytes_per_s": _NUMBER,
+        "train_dtypes": _TEXT,  # precisions the chip trains in, ";"-separated: "bf16;fp8;mxfp8;fp4"
+        # achieved fractions of peak from public microbenchmarks, cited in efficiency_source; empty: none found
+        "compute_efficiency": _NUMBER, "compute_efficiency_fp8": _NUMBER, "compute_efficiency_fp4": _NUMBER,
+        "bandwidth_efficiency": _NUMBER, "efficiency_source": _TEXT,
         "source": _TEXT, "date": _TEXT, "notes": _TEXT,
     },
     "instances": {
@@ -84,6 +96,8 @@ SCHEMAS = {
         "qk_nope_head_dim": _NUMBER, "v_head_dim": _NUMBER,
         # sliding-window attention: window in tokens, and how many layers use it
         "sliding_window": _NUMBER, "sliding_window_layers": _NUMBER,
+        # the longest window the model card supports with rope scaling (YaRN ...); empty: only `context`
+        "context_extended": _NUMBER,
         "year": _NUMBER,
         "source": _TEXT, "date": _TEXT, "notes": _TEXT,
     },
@@ -144,10 +158,34 @@ def parse_rows(table, text, where):
             raise CatalogError(where, number, "date", f"must be a date written YYYY-MM-DD, YYYY-MM or YYYY, got {row['date']!r}")
         if table == "models" and row["architecture"] and row["architecture"] not in _ARCHITECTURES:
             raise CatalogError(where, number, "architecture", f"must be one of {sorted(_ARCHITECTURES)}")
+        if table == "chips":
+            _cluster_and_efficiency(row, where, number)
         if table == "api":
             _per_1m_and_1k(row, where, number)
         rows.append(row)
     return rows
+
+
+_FRACTIONS = ("compute_efficiency", "compute_efficiency_fp8", "compute_efficiency_fp4", "bandwidth_efficiency")
+TRAIN_DTYPES = ("fp32", "tf32", "fp16", "bf16", "fp8", "mxfp8", "fp4")
+
+
+def _cluster_and_efficiency(row, where, number):
+    """A chip row's efficiencies are fractions in (0, 1], its domain a whole number of chips,
+    its training precisions known names."""
+    for column in _FRACTIONS:
+        if row[column] is not None and not 0 < row[column] <= 1:
+            raise CatalogError(where, number, column, f"must be a fraction of peak in (0, 1], got {row[column]:g}")
+    domain = row["scale_up_domain"]
+    if domain is not None and (domain < 1 or domain != int(domain)):
+        raise CatalogError(where, number, "scale_up_domain", f"must be a whole number of chips >= 1, got {domain:g}")
+    unknown = [d for d in _dtype_list(row) if d not in TRAIN_DTYPES]
+    if unknown:
+        raise CatalogError(where, number, "train_dtypes", f"{unknown[0]!r} is not one of {', '.join(TRAIN_DTYPES)}")
+
+
+def _dtype_list(row):
+    return [d.strip().lower() for d in (row.get("train_dtypes") or "").split(";") if d.strip()]
 
 
 def _per_1m_and_1k(row, where, number):
@@ -473,6 +511,50 @@ class Hardware:
         return _required(self.chip, "interconnect_bytes_per_s")
 
     @property
+    def scale_up_domain(self):
+        """Chips the fast link joins (int): 8 on an HGX or MI300X board, 72 in an NVL72 rack, a TPU
+        pod's ICI torus, 1 for a PCIe card. A collective among more chips than this crosses the
+        cluster network (``scale_out_bytes_per_s``). The chip's figure, whatever the unit's chip count."""
+        return int(_required(self.chip, "scale_up_domain"))
+
+    @property
+    def scale_out_bytes_per_s(self):
+        """Each chip's share of the cluster network, one direction, in bytes/s: a 400 Gb/s NDR port
+        per GPU is 50e9. Per chip, not multiplied by the unit's chip count (as interconnect_bytes_per_s)."""
+        return _required(self.chip, "scale_out_bytes_per_s")
+
+    @property
+    def train_dtypes(self):
+        """Precisions the chip trains in, as a tuple: ("bf16", "fp8") on Hopper, ("bf16", "fp8",
+        "mxfp8", "fp4") on Blackwell. mxfp8 runs at the fp8 peak, fp4 at the fp4 peak."""
+        _required(self.chip, "train_dtypes")
+        return tuple(_dtype_list(self.chip))
+
+    def compute_efficiency(self, dtype="bf16"):
+        """Achieved fraction of the dense peak in large GEMMs at ``dtype``, from a public
+        microbenchmark cited in the row's efficiency_source; None where none was found (callers
+        then use their global default, and the row's notes say so).
+
+        "bf16" and "fp16" read compute_efficiency (the 16-bit GEMM measurement), "fp8" and "mxfp8"
+        compute_efficiency_fp8, "fp4" compute_efficiency_fp4. An fp8 or fp4 figure does not fall
+        back to the bf16 one: low-precision GEMMs reach a different fraction (MI300X: 0.54 bf16,
+        0.49 fp8), so a missing one is None. Other dtypes are None.
+
+        >>> hardware("MI300X").compute_efficiency()   # AMD: 708 of 1,307.4 TFLOP/s in bf16
+        0.542
+        """
+        column = _EFFICIENCY_COLUMNS.get(str(dtype).lower())
+        if column is None and str(dtype).lower() not in DTYPES:
+            raise InputError("dtype", f"must be one of {', '.join([*DTYPES, 'mxfp8'])}", dtype)
+        return None if column is None else self.chip[column]
+
+    @property
+    def bandwidth_efficiency(self):
+        """Achieved fraction of the datasheet memory bandwidth (STREAM-like copy or memory-bound
+        kernel), cited in efficiency_source; None where no measurement was found."""
+        return self.chip["bandwidth_efficiency"]
+
+    @property
     def tdp_watts(self):
         return _required(self.chip, "tdp_watts") * self.chips
 
@@ -494,6 +576,12 @@ class Hardware:
         return _required(self.instance, column)
 
 
+# dtype -> the chip column holding its measured GEMM efficiency
+_EFFICIENCY_COLUMNS = {
+    "bf16": "compute_efficiency", "fp16": "compute_efficiency", "fp8": "compute_efficiency_fp8",
+    "mxfp8": "compute_efficiency_fp8", "fp4": "compute_efficiency_fp4",
+}
+
 # hourly price terms -> instances column
 PRICE_TERMS = {
     "on_demand": "price_on_demand_usd_per_hour", "1yr": "price_1yr_usd_per_hour",
@@ -503,7 +591,7 @@ PRICE_TERMS = {
 
 def _required(row, column):
     value = row[column]
-    if value is None:
+    if value is None or value == "":
         raise InputError(column, f"is not in the catalog for {row['name']} (row dated {row['date']})")
     return value
 

@@ -86,6 +86,12 @@ class Model:
         return self.row.get("n_kv_heads") or self.row["n_heads"]
 
     @property
+    def context_extended(self):
+        """The longest window the model card supports with rope scaling (Qwen3: 131,072 tokens via
+        YaRN, against a native ``context`` of 32,768), or None where the card gives only ``context``."""
+        return self.row.get("context_extended")
+
+    @property
     def learned_context(self):
         """Positions with a learned embedding: the context window if positions are learned (GPT), else 0."""
         return (self.row.get("context") or 0) if self.row.get("learned_positions") else 0

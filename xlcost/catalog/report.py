@@ -99,7 +99,8 @@ def _line(cells):
 def _chip_fields(name):
     unit = hardware(name)
     return {field: (lambda f=field: getattr(unit, f)) for field in
-            ("peak_flops_per_s", "memory_bytes", "memory_bandwidth_bytes_per_s", "interconnect_bytes_per_s", "tdp_watts")}
+            ("peak_flops_per_s", "memory_bytes", "memory_bandwidth_bytes_per_s", "interconnect_bytes_per_s", "tdp_watts",
+             "scale_up_domain", "scale_out_bytes_per_s")}
 
 
 def _instance_fields(name):
