@@ -218,7 +218,7 @@ def serve_throughput(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_T
     >>> serve_throughput("Llama-2-70B", "A100-40GB", 1)
     Traceback (most recent call last):
     ...
-    xlcost.errors.FitError: n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 40 GB
+    xlcost.errors.FitError: n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 42.9 GB
     """
     checked(serve_throughput, model, efficiency, n_units=n_units, input_tokens=input_tokens,
             output_tokens=output_tokens, batch=batch)
@@ -290,7 +290,7 @@ def decode_roofline(model, hardware, batch=1.0, bytes_per_param=2.0, context=0.0
     >>> round(decode_roofline("Mixtral-8x7B", "H100", 32))
     Traceback (most recent call last):
     ...
-    xlcost.errors.FitError: hardware: needs 93.4 GB of weights; 1 x H100-SXM5-80GB holds 80 GB
+    xlcost.errors.FitError: hardware: needs 93.4 GB of weights; 1 x H100-SXM5-80GB holds 85.5 GB
     """
     shape = model_arguments(model, "bf16")
     scale = bytes_per_param / 2.0

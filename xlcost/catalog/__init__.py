@@ -21,20 +21,20 @@ before a name's first row is an error that says when its history starts.
 10.0
 
 Units and conventions: peaks are dense (no structured sparsity) per chip and per
-dtype; ``memory_bytes`` is the capacity in the unit the vendor means (Google's TPU
-v3/v4 "32 GiB" is 2**35 bytes; NVIDIA's "80 GB" is 80e9); ``interconnect_bytes_per_s``
-is the chip's scale-up bandwidth (NVLink, ICI, Infinity Fabric; PCIe for cards that
-have nothing else) in ONE direction, per chip: NVIDIA's "900 GB/s" for H100 NVLink is
-the bidirectional total and is stored as 450e9. Memory is what the driver exposes
-(nvidia-smi: H100 81,559 MiB = 85.52e9 bytes), with the datasheet figure in ``notes``; where no
-exposed figure is published the smaller vendor figure is kept. Chips also carry their cluster
-(``scale_up_domain``: chips the fast link joins; ``scale_out_bytes_per_s``: each chip's cluster
-network, one direction), the precisions they train in (``train_dtypes``), and achieved fractions
-of peak measured by public microbenchmarks (``compute_efficiency`` per dtype,
-``bandwidth_efficiency``; cited in ``efficiency_source``; empty where none was found). Instance prices are USD per hour for
-the whole instance (GCP TPU rows: per chip-hour, ``chip_count`` 1); API prices are USD
-per 1M tokens, with the article's per-1,000-token values kept readable for the GPT-3
-rows (either column may be given; the other is derived).
+dtype. ``memory_bytes`` is the memory the driver exposes (nvidia-smi: H100 81,559 MiB =
+85.52e9 bytes), with the datasheet figure in ``notes``; where no exposed figure is
+published, the vendor figure in the unit the vendor means (Google's TPU v3/v4 "32 GiB" is
+2**35 bytes; NVIDIA's "96 GB" is 96e9). ``interconnect_bytes_per_s`` is the chip's
+scale-up bandwidth (NVLink, ICI, Infinity Fabric; PCIe for cards that have nothing else)
+in ONE direction, per chip: NVIDIA's "900 GB/s" for H100 NVLink is the bidirectional
+total and is stored as 450e9. Chips also carry their cluster (``scale_up_domain``: chips
+the fast link joins; ``scale_out_bytes_per_s``: each chip's cluster network, one
+direction), the precisions they train in (``train_dtypes``), and achieved fractions of
+peak measured by public microbenchmarks (``compute_efficiency`` per dtype,
+``bandwidth_efficiency``; cited in ``efficiency_source``; empty where none was found).
+Instance prices are USD per hour for the whole instance (GCP TPU rows: per chip-hour,
+``chip_count`` 1); API prices are USD per 1M tokens, with the article's per-1,000-token
+values kept readable for the GPT-3 rows (either column may be given; the other is derived).
 
 Analysts add or correct rows without touching the shipped files: ``load_overrides``
 takes a CSV named like a shipped table (chips.csv, instances.csv, models.csv,
