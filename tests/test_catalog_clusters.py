@@ -32,6 +32,7 @@ def test_memory_is_what_the_driver_exposes():
         ("MI300X", "fp8", 1273, 2614.9),
         ("MI325X", "bf16", 843, 1307.4),
         ("B200", "bf16", 1696.03, 2250),  # torch.matmul on GCP a4-highgpu-8g
+        ("B200", "fp8", 2544.68, 4500),  # vLLM's CUTLASS FP8 GEMM benchmark on SM100
     ],
 )
 def test_compute_efficiency_is_the_measured_fraction_of_peak(chip, dtype, measured, peak):
@@ -65,9 +66,9 @@ def test_efficiencies_are_sourced_with_a_url_and_a_date_or_their_absence_is_said
 
 
 def test_a_low_precision_efficiency_never_borrows_the_bf16_one():
-    b200 = catalog.hardware("B200")
-    assert b200.compute_efficiency("bf16") is not None
-    assert b200.compute_efficiency("fp8") is None and b200.compute_efficiency("fp4") is None
+    h20 = catalog.hardware("H20")  # a bf16 GEMM measured, no fp8 one
+    assert h20.compute_efficiency("bf16") is not None and h20.compute_efficiency("fp8") is None
+    assert catalog.hardware("B200").compute_efficiency("fp4") is None
     assert catalog.hardware("L40S").bandwidth_efficiency is None  # no measurement: the caller's default
     assert catalog.hardware("H100").compute_efficiency("mxfp8") == catalog.hardware("H100").compute_efficiency("fp8")
     with pytest.raises(InputError, match="dtype"):
