@@ -52,8 +52,10 @@ def test_cached_input_is_billed_at_the_cached_price():
     # gpt-4.1: $2.00 in, $0.50 cached, $8.00 out per 1M (OpenAI, 2025-04-14)
     # 1M input of which 600k cached, 100k output: 0.4 x 2.00 + 0.6 x 0.50 + 0.1 x 8.00 = 1.90
     assert udfs.API_COST("gpt-4.1", 1e6, 1e5, 6e5) == pytest.approx(1.90)
-    # Anthropic cache reads: claude-sonnet-4 $3 in, $0.30 cache hit, $15 out; all 1M input cached
-    assert catalog.api_request_cost_usd("claude-sonnet-4", 1e6, 0, 1e6) == pytest.approx(0.30)
+    # Anthropic cache reads: claude-sonnet-4 $3 in, $0.30 cache hit, $15 out; all 100k input cached
+    assert catalog.api_request_cost_usd("claude-sonnet-4", 1e5, 0, 1e5) == pytest.approx(0.030)
+    # a 1M prompt is over 200k: the long-context tier's cache read, 10% of $6 = $0.60 per MTok
+    assert catalog.api_request_cost_usd("claude-sonnet-4", 1e6, 0, 1e6) == pytest.approx(0.60)
 
 
 def test_cached_tokens_without_a_cached_price_are_refused():

@@ -98,7 +98,7 @@ def test_sizes_that_round_alike_get_more_digits():
 
 
 def test_python_callers_get_input_errors_and_named_keywords():
-    with pytest.raises(InputError, match=r"price_per_hour must be a number of USD per chip-hour, .*got '\$1.50'"):
+    with pytest.raises(InputError, match=r"price_per_hour must be a number of USD per hour of the hardware .*got '\$1.50'"):
         serving.serve_cost("Llama-2-7B", "H100", "$1.50")
     with pytest.raises(TypeError, match=r"unknown keyword argument 'n_unit'; valid: .*n_units.*compute_efficiency"):
         serving.serve_cost("Llama-2-7B", "H100", 2.0, n_unit=2)
@@ -140,8 +140,10 @@ def test_an_instance_price_is_shared_per_chip_and_n_units_counts_chips():
     # p5.48xlarge holds 8 H100s (AWS): with the price empty, a chip-hour costs the instance's price / 8
     from xlcost import catalog
 
-    per_chip = catalog.hardware("p5.48xlarge").price_usd_per_hour() / 8
+    instance = catalog.hardware("p5.48xlarge").price_usd_per_hour()
+    per_chip = instance / 8
     empty = serving.serve_cost("Llama-3.1-8B", "p5.48xlarge", None, 2, 1000, 1000)
-    assert empty == pytest.approx(serving.serve_cost("Llama-3.1-8B", "p5.48xlarge", per_chip, 2, 1000, 1000))
+    # a price typed for an instance is the instance's (as INFER_COST reads it): its catalog price gives the same answer
+    assert empty == pytest.approx(serving.serve_cost("Llama-3.1-8B", "p5.48xlarge", instance, 2, 1000, 1000))
     # n_units = 2 means two chips of the instance, the same replica as 2 x H100 at that price
     assert empty == pytest.approx(serving.serve_cost("Llama-3.1-8B", "H100", per_chip, 2, 1000, 1000))

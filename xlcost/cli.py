@@ -75,7 +75,7 @@ def _calc_parser(subparsers):
             sub.add_argument("--hardware", help="chip or instance name (or a number: peak FLOP/s of one unit) "
                              "filling the hardware arguments named below")
             sub.add_argument(
-                "--price-term", choices=["on_demand", "1yr", "3yr", "spot"], default="on_demand",
+                "--price-term", choices=["on_demand", "1yr", "3yr", "spot"], default="on_demand", type=str.lower,
                 help="which catalog price --hardware supplies (default on_demand; the article uses 1yr)",
             )
         if function.needs.model:
@@ -93,12 +93,13 @@ def _calc_parser(subparsers):
                                  default=None, help=help_text)
             elif kind == "choice":
                 sub.add_argument(option, dest=parameter.name, choices=list(CHOICES[parameter.name]),
-                                 default=None, help=help_text)
+                                 default=None, type=str.lower, help=help_text)
             else:
                 sub.add_argument(option, dest=parameter.name, default=None, metavar="VALUE", help=help_text)
-    from . import cli_serving  # serving quantities by model and hardware name (issue 11)
+    from . import cli_api, cli_serving  # serving quantities by model and hardware name (issue 11)
 
     cli_serving.add_parsers(quantities)
+    cli_api.add_parser(quantities)
 
 
 def _hardware(text, as_of=None):
@@ -113,10 +114,12 @@ def _hardware(text, as_of=None):
 
 
 def _run_calc(args):
-    from . import catalog, cli_serving, fill
+    from . import catalog, cli_api, cli_serving, fill
 
     if args.quantity in cli_serving.QUANTITIES:
         return cli_serving.run(args)
+    if args.quantity == cli_api.NAME:
+        return cli_api.run(args)
 
     function = getattr(core, args.quantity)
     as_of = getattr(args, "as_of", None)

@@ -17,7 +17,7 @@ quantities take (the Excel functions and ``xlcost calc`` call it):
 - refused: an encoder, a request beyond ``context``, ``n_units`` not dividing ``n_heads``;
 - hardware: one chip's dense peak at the precision, memory, bandwidth and scale-up
   interconnect (one direction); an instance means its chip, ``chip_count`` of them by
-  default, at its on-demand price shared per chip.
+  default; a price per hour is the instance's (shared per chip), a chip's per chip.
 
 >>> round(kv_cache_per_token("Llama-2-70B"))
 327680
@@ -166,10 +166,20 @@ def hardware_arguments(name, n_units=None, precision_name=DEFAULT_PRECISION):
     }
 
 
-def price_per_chip_hour(name):
-    """On-demand USD per chip-hour of a catalog instance (its price / its chip count)."""
-    unit = catalog.hardware(name)
-    return unit.price_usd_per_hour() / unit.chips
+def price_per_chip_hour(name, price_per_hour=None, as_of=None, term="on_demand"):
+    """USD per chip-hour of hardware ``name`` (one meaning for a price, as ``INFER_COST`` reads it).
+
+    ``price_per_hour`` is per unit: for an instance, the whole instance's price (shared
+    by its chips); for a chip, per chip. None: the instance's catalog price for ``term``
+    in force ``as_of``, over its chip count (a chip has none: an error asking for one).
+
+    >>> float(price_per_chip_hour("p5.48xlarge", 55.04)), price_per_chip_hour("p5.48xlarge", as_of="2025-07-01")
+    (6.88, 6.88)
+    """
+    unit = _named("hardware", lambda n: catalog.hardware(n, as_of), name)
+    if price_per_hour is None:
+        return unit.price_usd_per_hour(term) / unit.chips
+    return np.asarray(price_per_hour, dtype=float) / unit.chips if unit.instance else price_per_hour
 
 
 def replica(model, hardware, n_units=None, precision_name=DEFAULT_PRECISION, **efficiency):
@@ -244,15 +254,18 @@ def serve_latency(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKE
 
 def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
                output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=None, per="output",
-               **efficiency):
-    """USD per 1M "output" or "input" tokens, or per "request"; ``price_per_hour`` per chip."""
+               as_of=None, price_term="on_demand", **efficiency):
+    """USD per 1M "output" or "input" tokens, or per "request".
+
+    ``price_per_hour`` per unit of ``hardware``: an instance's own price, a chip's per chip
+    (empty: the instance's catalog price for ``price_term`` in force ``as_of``)."""
     if per not in COSTS:
         raise InputError("per", 'must be "output", "input" or "request"', per)
     if price_per_hour is not None and np.asarray(price_per_hour).dtype.kind not in "iuf":
-        raise InputError("price_per_hour", "must be a number of USD per chip-hour, e.g. 2.5", price_per_hour)
+        raise InputError("price_per_hour", "must be a number of USD per hour of the hardware (an instance's price; a chip's per chip), e.g. 55.04", price_per_hour)
     checked(serve_cost, model, efficiency, price_per_hour=price_per_hour, n_units=n_units,
             input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
-    price = price_per_chip_hour(hardware) if price_per_hour is None else price_per_hour
+    price = price_per_chip_hour(hardware, price_per_hour, as_of, price_term)
     r = replica(model, hardware, n_units, precision_name, **efficiency)
     return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, **r), hardware)
 

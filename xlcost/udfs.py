@@ -54,7 +54,7 @@ import os
 import numpy as np
 import xlwings as xw
 
-from . import catalog, core, serving
+from . import build_vs_buy, catalog, core, serving
 from . import excel_values as ev
 from .core.inputs import (
     CHOICES,
@@ -839,21 +839,31 @@ def XLCOST_CATALOG(table, as_of=None):
     return Result(out)
 
 
+_SERVICES = {name: float(code) for code, name in enumerate(catalog.SERVICES)}
+
+
 @_udf(
-    "USD an API charges for a request at its catalog list prices per 1M tokens: input (less the cached "
-    "part) x input price + cached x cached price + output x output price.",
+    "USD an API charges for a request as billed: catalog list prices per 1M tokens (the long-prompt tier where the "
+    "prompt exceeds its threshold), cached and cache-written input at their prices, reasoning tokens as output.",
     api_model='An API model from the catalog: "gpt-4o", "claude-sonnet-4", "deepseek-chat" (XLCOST_CATALOG("api")).',
-    input_tokens="Input (prompt) tokens, e.g. 1E6. Includes the cached ones.",
-    output_tokens="Output (completion) tokens, e.g. 1E6; reasoning tokens count as output.",
+    input_tokens="Input (prompt) tokens, e.g. 1E6. Includes the cached and cache-written ones. Over a tier's "
+    "threshold (Gemini 2.5 Pro, Claude Sonnet 4: 200,000) the whole request bills at that tier.",
+    output_tokens="Output (completion) tokens, e.g. 1E6; add reasoning (thinking) tokens: they are billed as output.",
     cached_input_tokens="Optional. The part of input_tokens read from the provider's prompt cache. Empty: 0.",
     as_of=_AS_OF,
+    service='Optional. "standard" (default) or "batch": the provider\'s batch service (about half price, results '
+    "within 24 hours); a model with no batch price in the catalog refuses it.",
+    cache_write_tokens="Optional. The part of input_tokens written to the prompt cache, at the cache-write price "
+    "where the provider bills writes (Anthropic: 1.25 x input); elsewhere billed as input. Empty: 0.",
 )
-def API_COST(api_model, input_tokens, output_tokens, cached_input_tokens=None, as_of=None):
+def API_COST(api_model, input_tokens, output_tokens, cached_input_tokens=None, as_of=None, service=None,
+             cache_write_tokens=None):
     when = _as_of(as_of)
 
-    def cost(api_model, input_tokens, output_tokens, cached_input_tokens):
+    def cost(api_model, input_tokens, output_tokens, cached_input_tokens, service, cache_write_tokens):
         try:
-            return catalog.api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens, when)
+            return catalog.api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens, when,
+                                                catalog.SERVICES[int(service)], cache_write_tokens)
         except UnknownNameError as error:
             raise CellError(ev.VALUE, f"api_model: {error}") from None
 
@@ -863,6 +873,8 @@ def API_COST(api_model, input_tokens, output_tokens, cached_input_tokens=None, a
         input_tokens=ev.number(input_tokens, "input_tokens", "count"),
         output_tokens=ev.number(output_tokens, "output_tokens", "count"),
         cached_input_tokens=ev.number(cached_input_tokens, "cached_input_tokens", "count", default=0.0),
+        service=ev.choice(service, "service", _SERVICES, 0.0),
+        cache_write_tokens=ev.number(cache_write_tokens, "cache_write_tokens", "count", default=0.0),
     )
 
 
@@ -875,7 +887,7 @@ _PRECISION_CODES = {name: float(code) for code, name in enumerate(serving.PRECIS
 _PRECISION_NAMES = dict(enumerate(serving.PRECISIONS))
 _SERVE_MODEL = 'A catalog model with its architecture, e.g. "Llama-3.1-70B" or "Mixtral-8x7B".'
 _SERVE_HARDWARE = ('A chip ("H100") or a cloud instance ("p5.48xlarge": its chip, and by default its chip count '
-                   "and on-demand price per chip).")
+                   "and on-demand price).")
 _N_UNITS = ("Optional. Chips (not instances) in the tensor-parallel replica, e.g. 2; a whole number dividing the "
             "model's attention heads. Empty: 1 for a chip, the chip count of an instance.")
 _INPUT = f"Optional. Prompt tokens per request. Empty: {serving.DEFAULT_INPUT_TOKENS:,.0f}."
@@ -924,6 +936,10 @@ def _with_choice(function, key, codes):
     return call
 
 
+_PRICE_PER_HOUR = ("Optional. USD per hour of the hardware as named: an instance's own price (shared by its chips), a "
+                   "chip's per chip, as INFER_COST reads it. Empty: the instance's on-demand catalog price (a chip: give one).")
+
+
 _WHICH = {"ttft": 0.0, "tpot": 1.0, "request": 2.0}
 _PER = {"output": 0.0, "input": 1.0, "request": 2.0}
 
@@ -945,8 +961,7 @@ def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_to
     "Serving cost in USD of a catalog model on a replica: per 1M output tokens (decode time), per 1M input tokens "
     "(prefill time) or per request; input x in + output x out = request.",
     model=_SERVE_MODEL, hardware=_SERVE_HARDWARE,
-    price_per_hour="Optional. USD per chip-hour: per chip, not per instance (INFER_COST's price is per unit). Empty: "
-    "the catalog's on-demand price of the instance / its chip count (chips have none: give a price).",
+    price_per_hour=_PRICE_PER_HOUR,
     n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT, precision=_PRECISION, batch=_BATCH_MAX,
     per='Optional. "output" (USD per 1M output tokens, the default), "input" (per 1M input tokens) or "request".',
 )
@@ -957,6 +972,29 @@ def SERVE_COST(model, hardware, price_per_hour=None, n_units=None, input_tokens=
                   n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"),
                   per=ev.choice(per, "per", _PER, 0.0))
+
+
+@_udf(
+    "Share of a replica's maximum load at which self-hosting costs what an API charges: SERVE_COST(..., \"request\") / "
+    "API_COST for the same tokens. Above 1: self-hosting never pays at that price.",
+    model=_SERVE_MODEL, hardware=_SERVE_HARDWARE,
+    api_model='An API model from the catalog to compare with, e.g. "gpt-4o" or "deepseek-chat" (standard service).',
+    price_per_hour=_PRICE_PER_HOUR, n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT,
+    precision=_PRECISION,
+    as_of="Optional. A date: the instance's and the API's prices in force then. Empty: the newest.",
+)
+def BREAK_EVEN_LOAD(model, hardware, api_model, price_per_hour=None, n_units=None, input_tokens=None,
+                    output_tokens=None, precision=None, as_of=None):
+    when = _as_of(as_of)
+
+    def call(model, hardware, precision_name, api_model, **values):
+        return build_vs_buy.break_even_load(model, hardware, api_model, precision_name=precision_name, as_of=when,
+                                            **values)
+
+    return _serve(call, model, hardware, precision, api_model=ev.text(api_model, "api_model"),
+                  price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
+                  n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
+                  output_tokens=_optional(output_tokens, "output_tokens"))
 
 
 @_udf(
@@ -1026,5 +1064,5 @@ __all__ = [
     "CHINCHILLA_LOSS", "COMPUTE_OPTIMAL_PARAMS", "COMPUTE_OPTIMAL_TOKENS",
     "WORDS_TO_TOKENS", "QUERY_REVENUE", "QUERY_COST",
     "XLCOST_SPEC", "XLCOST_CATALOG", "API_COST",
-    "SERVE_THROUGHPUT", "SERVE_COST", "SERVE_LATENCY", "GPUS_FOR_LOAD", "KV_CACHE_PER_TOKEN", "MAX_BATCH",
+    "SERVE_THROUGHPUT", "SERVE_COST", "BREAK_EVEN_LOAD", "SERVE_LATENCY", "GPUS_FOR_LOAD", "KV_CACHE_PER_TOKEN", "MAX_BATCH",
 ]

@@ -106,8 +106,15 @@ SCHEMAS = {
         "price_cached_input_usd_per_1m_tokens": _NUMBER, "price_output_usd_per_1m_tokens": _NUMBER,
         "price_input_usd_per_1k_tokens": _NUMBER, "price_output_usd_per_1k_tokens": _NUMBER,
         "source": _TEXT, "date": _TEXT, "notes": _TEXT,
+        # a tier row: the whole request is billed at its prices when the prompt has more input tokens than this
+        "input_tokens_above": _NUMBER,
+        # the batch service (asynchronous, within 24 hours) as the provider lists it, and cache writes where billed
+        "price_batch_input_usd_per_1m_tokens": _NUMBER, "price_batch_cached_input_usd_per_1m_tokens": _NUMBER,
+        "price_batch_output_usd_per_1m_tokens": _NUMBER, "price_cache_write_usd_per_1m_tokens": _NUMBER,
+        "checked": _TEXT,
     },
 }
+SCHEMAS["instances"]["checked"] = _TEXT  # the day a row was last compared with the provider's page (no newer price found)
 FILES = {"chips": "chips.csv", "instances": "instances.csv", "models": "models.csv", "api": "api_prices.csv"}
 _REQUIRED = ("name", "source", "date")
 _ARCHITECTURES = {"decoder", "encoder", "encoder-decoder", "moe-decoder"}
@@ -154,8 +161,10 @@ def parse_rows(table, text, where):
         for column in _REQUIRED:
             if not row[column]:
                 raise CatalogError(where, number, column, "is required")
-        if effective_date(row["date"]) is None:
-            raise CatalogError(where, number, "date", f"must be a date written YYYY-MM-DD, YYYY-MM or YYYY, got {row['date']!r}")
+        for column in ("date", "checked"):
+            if row.get(column) and effective_date(row[column]) is None:
+                raise CatalogError(where, number, column, f"must be a date written YYYY-MM-DD, YYYY-MM or YYYY, "
+                                   f"got {row[column]!r}")
         if table == "models" and row["architecture"] and row["architecture"] not in _ARCHITECTURES:
             raise CatalogError(where, number, "architecture", f"must be one of {sorted(_ARCHITECTURES)}")
         if table == "chips":
@@ -283,7 +292,7 @@ class Table:
     """
 
     def __init__(self, kind, rows, where):
-        self.kind, self.index, self.history = kind, {}, {}
+        self.kind, self.index, self.history, self.tiers = kind, {}, {}, {}
         for number, row in enumerate(rows, start=2):
             name = row["name"]
             own = self.index.get(normalize(name))
@@ -294,13 +303,23 @@ class Table:
                 other = self.index.get(normalize(alias))
                 if other is not None and other != canonical:
                     raise CatalogError(where, number, "aliases", f"{alias!r} already names {other!r}")
-            dated = self.history.setdefault(canonical, [])
+            threshold = row.get("input_tokens_above")
+            if threshold:  # a price tier: its own history, beside the name's list prices
+                dated = self.tiers.setdefault(canonical, {}).setdefault(threshold, [])
+            else:
+                dated = self.history.setdefault(canonical, [])
             when = _when(row)
             if any(_when(r) == when for r in dated):
                 raise CatalogError(where, number, "date", f"{canonical!r} already has a row in force from {row['date']}")
             dated.append(row)
             for alias in [name, *_aliases(row)]:
                 self.index[normalize(alias)] = canonical
+        for canonical, tiers in self.tiers.items():
+            if canonical not in self.history:
+                first = next(iter(tiers.values()))[0]
+                raise CatalogError(where, 2, "input_tokens_above", f"{first['name']!r} has tier rows but no list-price row")
+            for dated in tiers.values():
+                dated.sort(key=_when)
         for dated in self.history.values():
             dated.sort(key=_when)
         self.rows = [dated[-1] for dated in self.history.values()]
@@ -328,6 +347,17 @@ class Table:
             )
         return found
 
+    def tier(self, name, input_tokens, as_of=None):
+        """The row pricing a request of ``input_tokens`` prompt tokens: the highest tier in force
+        ``as_of`` whose threshold the prompt exceeds, else the list-price row."""
+        row = self.find(name, as_of)
+        when, best = as_of_date(as_of), None
+        for threshold, dated in self.tiers.get(self.index[normalize(name)], {}).items():
+            in_force = [r for r in dated if when is None or _when(r) <= when]
+            if in_force and input_tokens > threshold and (best is None or threshold > best["input_tokens_above"]):
+                best = in_force[-1]
+        return best or row
+
     def find(self, name, as_of=None):
         """The row named ``name`` in force ``as_of``; UnknownNameError with suggestions when there is none."""
         row = self.get(name, as_of)
@@ -346,8 +376,9 @@ class Table:
         ]
 
     def all_rows(self):
-        """Every row of every name, each name's history oldest first."""
-        return [row for dated in self.history.values() for row in dated]
+        """Every row of every name, each name's history oldest first, then its tiers'."""
+        return [row for name, dated in self.history.items()
+                for row in [*dated, *(r for tier in self.tiers.get(name, {}).values() for r in tier)]]
 
     def names(self):
         """Every name and alias -> the canonical name, for suggestions."""
@@ -663,27 +694,56 @@ def frame(table_name, as_of=None, history=False):
     return pd.DataFrame(rows, columns=columns)
 
 
-def api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens=0.0, as_of=None):
-    """USD ``api_model`` charges for a request at its list prices in force ``as_of``.
+SERVICES = ("standard", "batch")  # how a request is sent: at once, or through the provider's batch service
 
-    ``cached_input_tokens`` (part of ``input_tokens``) are billed at the cached-input
-    price; a model with no cached-input price in force refuses them rather than bill
-    them at the full price.
+
+def api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_tokens=0.0, as_of=None,
+                         service="standard", cache_write_tokens=0.0):
+    """USD ``api_model`` charges for one request, as billed: list prices in force ``as_of``.
+
+    - tier: a prompt of more input tokens than a tier row's ``input_tokens_above``
+      bills the whole request at that tier's prices (Gemini 2.5 Pro, Claude Sonnet 4
+      over 200k tokens);
+    - ``service`` "batch": the provider's batch prices (a model without them refuses);
+    - ``cached_input_tokens`` (part of ``input_tokens``) at the cached-input (cache read)
+      price; a model with none in force refuses them rather than bill them in full;
+    - ``cache_write_tokens`` (part of ``input_tokens``) at the cache-write price where
+      the provider bills writes (Anthropic); where the catalog has none they are input.
+
+    Reasoning (thinking) tokens are billed as output: count them in ``output_tokens``.
 
     >>> api_request_cost_usd("gpt-4o", 1e6, 1e6, as_of="2024-06-01")   # $5 + $15
     20.0
+    >>> api_request_cost_usd("gemini-2.5-pro", 500_000, 1_000)   # > 200k prompt: $2.50 in, $15 out
+    1.265
     """
     from ..core import api_tokens_cost_usd  # the formula lives in core; this is the lookup
 
-    row = api_price(api_model, as_of)
-    prices = [row[f"price_{side}_usd_per_1m_tokens"] for side in ("input", "output", "cached_input")]
-    for side, price in zip(("input", "output"), prices):
-        if price is None:
-            raise InputError("api_model", f"{row['name']} has no {side} price in the catalog (row dated {row['date']})")
-    cached_price = prices[2]
-    if cached_price is None:
+    key = str(service).strip().lower()
+    if key not in SERVICES:
+        raise InputError("service", 'must be "standard" or "batch"', service)
+    prefix = "price_batch_" if key == "batch" else "price_"
+    if any(np.ndim(v) for v in (input_tokens, output_tokens, cached_input_tokens, cache_write_tokens)):
+        each = np.vectorize(lambda i, o, c, w: api_request_cost_usd(api_model, i, o, c, as_of, service, w), otypes=[float])
+        return each(input_tokens, output_tokens, cached_input_tokens or 0.0, cache_write_tokens or 0.0)  # tier per request
+    inputs = float(input_tokens)
+    row = table("api").tier(api_model, inputs, as_of)
+    tier = f" (prompts over {row['input_tokens_above']:,.0f} tokens)" if row.get("input_tokens_above") else ""
+    dated = f"{row['name']}{tier}, row dated {row['date']}"
+    prices = {side: row[f"{prefix}{side}_usd_per_1m_tokens"] for side in ("input", "output", "cached_input")}
+    for side in ("input", "output"):
+        if prices[side] is None:
+            if key == "batch":
+                raise InputError("service", f'"batch" has no price in the catalog for {dated}')
+            raise InputError("api_model", f"{row['name']} has no {side} price in the catalog ({dated})")
+    if prices["cached_input"] is None:
         if np.any(np.asarray(cached_input_tokens or 0.0) > 0):
-            raise InputError("cached_input_tokens", f"cannot be priced: {row['name']} has no cached-input price in the "
-                             f"catalog (row dated {row['date']})")
-        cached_price = 0.0
-    return api_tokens_cost_usd(input_tokens, output_tokens, prices[0], prices[1], cached_input_tokens or 0.0, cached_price)
+            raise InputError("cached_input_tokens", f"cannot be priced: no {'batch ' * (key == 'batch')}cached-input "
+                             f"price in the catalog for {dated}")
+        prices["cached_input"] = 0.0
+    written = cache_write_tokens or 0.0
+    write_price = row.get("price_cache_write_usd_per_1m_tokens")
+    if write_price is not None and key == "batch" and np.any(np.asarray(written) > 0):
+        raise InputError("cache_write_tokens", f"have no batch price in the catalog for {dated}")
+    return api_tokens_cost_usd(inputs, output_tokens, prices["input"], prices["output"], cached_input_tokens or 0.0,
+                               prices["cached_input"], written, prices["input"] if write_price is None else write_price)

@@ -134,6 +134,8 @@ ARGUMENTS = {
     "price_input_usd_per_1m_tokens": Argument("usd", "USD per 1M input tokens"),
     "price_cached_input_usd_per_1m_tokens": Argument("usd", "USD per 1M cached input tokens"),
     "price_output_usd_per_1m_tokens": Argument("usd", "USD per 1M output tokens"),
+    "cache_write_tokens": Argument(_COUNT, "prompt tokens per request written to the provider's cache"),
+    "price_cache_write_usd_per_1m_tokens": Argument("usd", "USD per 1M tokens written to the cache"),
     "price_usd": Argument("usd", "USD"),
     "usd": Argument("usd", "USD"),
     "revenue_usd": Argument("usd", "USD"),

@@ -1,0 +1,108 @@
+"""Issue 18: API prices as billed (tiers, batch, cache writes), one meaning for a price, BREAK_EVEN_LOAD.
+
+Expected values are the providers' published rates multiplied out by hand, not the code's output.
+"""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlcost import catalog, serving, udfs
+from xlcost.cli import main
+
+
+def test_long_prompts_bill_the_whole_request_at_the_tier_over_200k():
+    # Google: gemini-2.5-pro prompts > 200k tokens $2.50 in / $15.00 out per 1M -> 0.5 x 2.50 + 0.001 x 15 = 1.265
+    assert udfs.API_COST("gemini-2.5-pro", 500_000, 1_000) == pytest.approx(1.265, rel=1e-9)
+    # Anthropic: Sonnet 4 prompts > 200k tokens $6 in / $22.50 out per MTok -> 3.00 + 0.0225 = 3.0225
+    assert udfs.API_COST("claude-sonnet-4", 500_000, 1_000) == pytest.approx(3.0225, rel=1e-9)
+    # exactly 200k is not over the threshold: $3 / $15 -> 0.6 + 0.015
+    assert udfs.API_COST("claude-sonnet-4", 200_000, 1_000) == pytest.approx(0.615, rel=1e-9)
+    # before the 1M-context beta (2025-08-12) there was no tier: $3 / $15 on 500k -> 1.5 + 0.015
+    assert udfs.API_COST("claude-sonnet-4", 500_000, 1_000, None, "2025-07-01") == pytest.approx(1.515, rel=1e-9)
+
+
+def test_a_tier_is_chosen_per_request_inside_a_range():
+    got = udfs.API_COST("gemini-2.5-pro", [[100_000, 300_000]], 0)
+    assert got[0] == pytest.approx([0.125, 0.75], rel=1e-9)  # 100k x $1.25; 300k x $2.50
+
+
+def test_the_batch_service_bills_the_batch_prices():
+    # OpenAI Batch API, gpt-4o: $1.25 in / $5.00 out per 1M (half the $2.50 / $10 list price)
+    assert udfs.API_COST("gpt-4o", 1e6, 1e6, None, None, "batch") == pytest.approx(6.25, rel=1e-9)
+    assert udfs.API_COST("gpt-4o", 1e6, 1e6, None, None, "Standard") == pytest.approx(12.5, rel=1e-9)
+    # Anthropic batch over 200k: $3.00 / $11.25 per MTok -> 1.5 + 0.01125
+    assert udfs.API_COST("claude-sonnet-4", 500_000, 1_000, None, None, "batch") == pytest.approx(1.51125, rel=1e-9)
+
+
+def test_a_model_without_a_batch_price_refuses_the_batch_service():
+    with pytest.raises(Exception, match="service"):
+        catalog.api_request_cost_usd("deepseek-chat", 1e6, 1e6, service="batch")
+    with pytest.raises(Exception, match="service"):
+        catalog.api_request_cost_usd("gpt-4o", 1e6, 1e6, service="overnight")
+
+
+def test_cache_writes_are_billed_where_the_provider_bills_them():
+    # Anthropic: a 5-minute cache write costs 1.25 x input, Sonnet 4 $3.75 / MTok; over 200k, 1.25 x $6 = $7.50
+    assert catalog.api_request_cost_usd("claude-sonnet-4", 1e5, 0, cache_write_tokens=1e5) == pytest.approx(0.375)
+    assert catalog.api_request_cost_usd("claude-sonnet-4", 1e6, 0, cache_write_tokens=1e6) == pytest.approx(7.50)
+    # OpenAI bills no write: written tokens are ordinary input ($2.50 / 1M for gpt-4o)
+    assert catalog.api_request_cost_usd("gpt-4o", 1e6, 0, cache_write_tokens=1e6) == pytest.approx(2.50)
+    with pytest.raises(Exception, match="cache_write_tokens"):
+        catalog.api_request_cost_usd("gpt-4o", 1e6, 0, cached_input_tokens=6e5, cache_write_tokens=6e5)
+
+
+def test_an_instance_price_typed_in_is_the_instance_price():
+    # p5.48xlarge: its own catalog price typed in must give the answer the empty price gives (issue 18: was 8x)
+    price = catalog.hardware("p5.48xlarge").price_usd_per_hour()
+    assert udfs.SERVE_COST("Llama-3.1-8B", "p5.48xlarge", price) == pytest.approx(
+        udfs.SERVE_COST("Llama-3.1-8B", "p5.48xlarge"), rel=1e-12)
+    # a chip's price is per chip: 8 x H100 at price / 8 each is the same replica at the same cost
+    assert udfs.SERVE_COST("Llama-3.1-8B", "H100", price / 8, 8) == pytest.approx(
+        udfs.SERVE_COST("Llama-3.1-8B", "p5.48xlarge"), rel=1e-12)
+
+
+def test_break_even_load_is_serve_cost_per_request_over_api_cost():
+    for model, hardware, api, precision in [("Llama-3.1-8B", "p5.48xlarge", "gpt-4o-mini", None),
+                                            ("Llama-3.1-70B", "p5.48xlarge", "gpt-4o", "fp8")]:
+        own = udfs.SERVE_COST(model, hardware, None, None, 2000, 500, precision, None, "request")
+        bought = udfs.API_COST(api, 2000, 500)
+        got = udfs.BREAK_EVEN_LOAD(model, hardware, api, None, None, 2000, 500, precision)
+        assert got == pytest.approx(own / bought, rel=0.02)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(1.0, 200.0), st.floats(1.5, 4.0))
+def test_break_even_load_grows_in_proportion_to_the_price(price, factor):
+    # the replica's hourly price is the numerator's only money: k x price -> k x the load needed
+    low = udfs.BREAK_EVEN_LOAD("Llama-3.1-8B", "H100", "gpt-4o-mini", price)
+    high = udfs.BREAK_EVEN_LOAD("Llama-3.1-8B", "H100", "gpt-4o-mini", price * factor)
+    assert high == pytest.approx(low * factor, rel=1e-9)
+
+
+def test_break_even_load_names_a_bad_api_model():
+    assert "api_model" in udfs.BREAK_EVEN_LOAD("Llama-3.1-8B", "H100", "no-such-api", 2.0)
+
+
+def test_cli_prices_an_api_model_by_name(capsys):
+    assert main(["calc", "api_cost", "--api-model", "gpt-4o", "--input-tokens", "1M", "--output-tokens", "1M"]) == 0
+    assert "12.5" in capsys.readouterr().out  # $2.50 + $10.00 per 1M (OpenAI)
+    assert main(["calc", "api_cost", "--api-model", "gpt-4o", "--input-tokens", "1M", "--output-tokens", "1M",
+                 "--service", "BATCH"]) == 0
+    assert "6.25" in capsys.readouterr().out
+    assert main(["calc", "api_cost", "--api-model", "gpt-4o", "--input-tokens", "1M", "--output-tokens", "1M",
+                 "--as-of", "2024-06-01"]) == 0
+    assert "= 20 " in capsys.readouterr().out  # launch price $5 + $15
+
+
+def test_cli_reads_choices_in_any_case_and_prices_as_of_a_date(capsys):
+    args = ["calc", "serve_cost", "--model", "Llama-3.1-8B", "--hardware", "p5.48xlarge", "--precision", "FP8",
+            "--per", "Request"]
+    assert main(args) == 0
+    now = float(capsys.readouterr().out.split("=")[1].split()[0])
+    assert main(args + ["--as-of", "2024-06-01"]) == 0
+    before = float(capsys.readouterr().out.split("=")[1].split()[0])
+    assert before / now == pytest.approx(98.32 / 55.04, rel=0.01)  # AWS p5.48xlarge before and after the June 2025 cut
+    assert main(["calc", "break_even_load", "--model", "Llama-3.1-8B", "--hardware", "p5.48xlarge",
+                 "--api-model", "gpt-4o-mini", "--price-term", "ON_DEMAND"]) == 0
+    assert "never pays" in capsys.readouterr().out
