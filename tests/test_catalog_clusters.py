@@ -27,12 +27,14 @@ def test_memory_is_what_the_driver_exposes():
     "chip, dtype, measured, peak",
     [
         ("H100", "bf16", (789.24 + 783.66) / 2, 989e12 / 1e12),  # torch.matmul on two H100s, TFLOP/s
-        ("H100", "fp8", 1550, 1979),  # DeepGEMM on H800, the same GH100 die
+        ("H100", "fp8", 1382.2, 1979),  # Azure ND H100 v5, cuBLASLt FP8, random inputs
         ("MI300X", "bf16", 708, 1307.4),  # AMD's max-achievable FLOPs, hipBLASLt
-        ("MI300X", "fp8", 1273, 2614.9),
+        ("MI300X", "fp8", 1159.5, 2614.9),  # Azure ND MI300X v5, hipBLASLt FP8
         ("MI325X", "bf16", 843, 1307.4),
         ("B200", "bf16", 1696.03, 2250),  # torch.matmul on GCP a4-highgpu-8g
         ("B200", "fp8", 2544.68, 4500),  # vLLM's CUTLASS FP8 GEMM benchmark on SM100
+        ("GB200", "fp8", 2906.9, 5000),  # Azure ND GB200 v6, cuBLASLt
+        ("GB200", "fp4", 7627.6, 10000),
     ],
 )
 def test_compute_efficiency_is_the_measured_fraction_of_peak(chip, dtype, measured, peak):
@@ -44,8 +46,10 @@ def test_compute_efficiency_is_the_measured_fraction_of_peak(chip, dtype, measur
 @pytest.mark.parametrize(
     "chip, measured, datasheet",
     [
-        ("H100", 3000e9, 3.35e12),  # FlashMLA: 3,000 GB/s memory-bound on H800 SXM5 (same HBM3)
-        ("MI300X", 4.2e12, 5.3e12),  # ROCm roofline HBM benchmark
+        ("H100", 2.97e12, 3.35e12),  # Azure ND H100 v5: triad 2.97 TB/s
+        ("H800", 3000e9, 3.35e12),  # FlashMLA: 3,000 GB/s memory-bound on H800 SXM5
+        ("H200", 4.15e12, 4.8e12),  # Azure ND H200 v5: triad 4.15 TB/s
+        ("MI300X", 4.09e12, 5.3e12),  # Azure ND MI300X v5: triad 4.09 TB/s
     ],
 )
 def test_bandwidth_efficiency_is_the_measured_fraction_of_the_datasheet(chip, measured, datasheet):

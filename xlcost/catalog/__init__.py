@@ -569,7 +569,7 @@ class Hardware:
         "bf16" and "fp16" read compute_efficiency (the 16-bit GEMM measurement), "fp8" and "mxfp8"
         compute_efficiency_fp8, "fp4" compute_efficiency_fp4. An fp8 or fp4 figure does not fall
         back to the bf16 one: low-precision GEMMs reach a different fraction (MI300X: 0.54 bf16,
-        0.49 fp8), so a missing one is None. Other dtypes are None.
+        0.44 fp8), so a missing one is None. Other dtypes are None.
 
         >>> hardware("MI300X").compute_efficiency()   # AMD: 708 of 1,307.4 TFLOP/s in bf16
         0.542
