@@ -32,6 +32,7 @@ from ._check import quantity
 # (sources in docs/training.md; per-chip GEMM and HBM efficiencies come from the catalog)
 COMPUTE_EFFICIENCY = 0.70  # achieved share of dense peak in large GEMMs when the catalog has no measurement
 BANDWIDTH_EFFICIENCY = 0.80  # achieved share of HBM bandwidth when the catalog has no measurement
+GEMM_SHARE = 0.75  # share of the catalog's large-GEMM rate a training step's GEMMs sustain (calibrated, docs)
 ATTENTION_EFFICIENCY = 0.50  # fused causal attention, forward + backward, as a share of the 16-bit dense peak
 COLLECTIVE_EFFICIENCY = 0.80  # NCCL bus bandwidth over the link's one-direction bandwidth (nccl-tests busbw)
 DP_OVERLAP = 0.80  # share of the data-parallel gradient/parameter traffic hidden behind the backward pass
@@ -172,13 +173,17 @@ def step_parts(seq_len, global_batch, n_units, tp, pp, cp, ep, micro_batch, zero
                model, hardware, factors=None):
     """Seconds of one training step, by part, for a layout (dict of arrays; ``total`` their sum).
 
+    The factors: ``gemm_share`` (of the catalog's GEMM efficiency), ``attention_efficiency``,
+    ``collective_efficiency``, ``dp_overlap``, ``ep_overlap``, ``elementwise_passes``.
     ``model``: dict with n_layers, d_model, n_heads, kv_dim, ffn_width, gated, vocab,
     params, expert_params, matmul_params (the parameters a token multiplies: active,
-    no input embedding), attention_flops_per_attended (2 x n_heads x (qk + v head dim)),
-    moe_layers, experts_per_token. ``hardware``: peak_flops_per_s (at the training
-    precision), attention_peak_flops_per_s (16-bit), memory_bandwidth_bytes_per_s,
-    scale_up_bytes_per_s, scale_out_bytes_per_s, scale_up_domain, compute_efficiency,
-    bandwidth_efficiency, grad_comm_bytes, weight_bytes. ``factors`` overrides the named
+    no input embedding), head_params (the output layer's), attention_flops_per_attended
+    (2 x n_heads x (qk + v head dim)), moe_layers, experts_per_token. ``hardware``:
+    peak_flops_per_s and compute_efficiency (GEMMs at the training precision),
+    peak16_flops_per_s and compute_efficiency16 (16-bit: output layer; attention at
+    the 16-bit peak), memory_bandwidth_bytes_per_s, bandwidth_efficiency,
+    scale_up_bytes_per_s, scale_out_bytes_per_s, scale_up_domain, grad_comm_bytes,
+    weight_bytes, cast_bytes (HBM bytes per value cast for 8-bit GEMMs; 0 in bf16). ``factors`` overrides the named
     module defaults (attention_efficiency, collective_efficiency, dp_overlap, ep_overlap,
     elementwise_passes).
 
@@ -186,7 +191,7 @@ def step_parts(seq_len, global_batch, n_units, tp, pp, cp, ep, micro_batch, zero
     ``pp_comm`` (one micro-batch through one stage, times micro-batches plus the bubble),
     ``bubble`` (its share), ``dp_comm`` (exposed), ``total``.
     """
-    f = {"attention_efficiency": ATTENTION_EFFICIENCY, "collective_efficiency": COLLECTIVE_EFFICIENCY,
+    f = {"gemm_share": GEMM_SHARE, "attention_efficiency": ATTENTION_EFFICIENCY, "collective_efficiency": COLLECTIVE_EFFICIENCY,
          "dp_overlap": DP_OVERLAP, "ep_overlap": EP_OVERLAP, "elementwise_passes": ELEMENTWISE_PASSES,
          **(factors or {})}
     m, h = model, hardware
@@ -200,13 +205,21 @@ def step_parts(seq_len, global_batch, n_units, tp, pp, cp, ep, micro_batch, zero
     stage_share = layers * pp / m["n_layers"]
     extra_forward = np.where(recompute >= 2, 1.0, 0.0)  # full recompute runs the forward twice
     passes = 3.0 + extra_forward  # forward 1, backward 2 (input and weight gradients)
-    gemm_rate = h["peak_flops_per_s"] * h["compute_efficiency"]
-    gemm = tokens * 2.0 * m["matmul_params"] * stage_share / (tp * pp) * passes / gemm_rate
+    # the output layer (vocab x d_model) multiplies at 16 bits also in fp8 training (Megatron's output layer is
+    # not a Transformer Engine module); the transformer layers at the training precision
+    gemm_seconds_per_flop = (m["matmul_params"] * stage_share - m["head_params"]) / (
+        h["peak_flops_per_s"] * h["compute_efficiency"]) + m["head_params"] / (
+        h["peak16_flops_per_s"] * h["compute_efficiency16"])
+    gemm = tokens * 2.0 * gemm_seconds_per_flop / (tp * pp) * passes / f["gemm_share"]
     attention_passes = 3.0 + np.where(recompute >= 1, 1.0, 0.0)  # selective recompute redoes the attention core
     attention = tokens * layers * seq_len / 2.0 * m["attention_flops_per_attended"] / tp * attention_passes / (
-        h["attention_peak_flops_per_s"] * f["attention_efficiency"])
+        h["peak16_flops_per_s"] * f["attention_efficiency"])
     stored = stored_values_per_token_layer.__wrapped__(m["d_model"], m["kv_dim"], m["ffn_width"], m["gated"])
-    elementwise = tokens * layers * stored * ACTIVATION_BYTES / tp * (f["elementwise_passes"] + extra_forward) / (
+    # 8-bit GEMMs first cast their inputs (forward) and output gradients (backward): read 16 bits, write 8 bits
+    # and an 8-bit transpose, cast_bytes = 4 per value (0 in bf16)
+    cast_values = 4.0 * m["d_model"] + 2.0 * m["kv_dim"] + (2.0 + m["gated"]) * m["ffn_width"]
+    elementwise = tokens * layers / tp * (stored * ACTIVATION_BYTES * (f["elementwise_passes"] + extra_forward)
+                                          + cast_values * h["cast_bytes"]) / (
         h["memory_bandwidth_bytes_per_s"] * h["bandwidth_efficiency"])
     eff = f["collective_efficiency"]
     up, out, domain = h["scale_up_bytes_per_s"], h["scale_out_bytes_per_s"], h["scale_up_domain"]
@@ -225,7 +238,10 @@ def step_parts(seq_len, global_batch, n_units, tp, pp, cp, ep, micro_batch, zero
     kv_bytes = tokens * 2.0 * m["kv_dim"] / tp * ACTIVATION_BYTES * (cp - 1.0) * 3.0
     cp_comm = np.maximum(layers * kv_bytes / (_link(tp * cp, domain, up, out) * eff) - attention, 0.0)
     # pipeline: the activation (sequence-parallel shard) crosses each of the virtual stage boundaries, both ways
-    pp_comm = np.where(pp > 1, 2.0 * virtual * tokens * m["d_model"] * ACTIVATION_BYTES / tp / (out * eff), 0.0)
+    # (stages are n / pp chips apart: a share min(1, (n / pp) / domain) of the boundaries crosses scale-out)
+    crossing = np.minimum(1.0, n_units / pp / domain)
+    pp_link = 1.0 / (crossing / out + (1.0 - crossing) / up)
+    pp_comm = np.where(pp > 1, 2.0 * virtual * tokens * m["d_model"] * ACTIVATION_BYTES / tp / (pp_link * eff), 0.0)
     per_micro_batch = gemm + attention + elementwise + tp_comm + ep_comm + cp_comm + pp_comm
     schedule = micro_batches + (pp - 1.0) / virtual
     # data parallel: reduce-scatter the gradients, all-gather the weights (ZeRO-3: every micro-batch, twice)
@@ -279,7 +295,7 @@ TP_SIZES = (1, 2, 4, 8, 16, 32, 64)  # tensor-parallel sizes the planner tries (
 CP_SIZES = (1, 2, 4, 8)
 MICRO_BATCHES = (1, 2, 4, 8)
 ZERO_STAGES = (1, 3)  # distributed optimizer (Megatron, default) or FSDP
-VIRTUAL_STAGES = (1, 2, 4)
+VIRTUAL_STAGES = (1, 2, 4, 8)
 
 
 def check_layout(n_units, seq_len, global_batch, tp, pp, cp, ep, micro_batch, virtual, model):
@@ -317,8 +333,8 @@ def candidates(n_units, seq_len, global_batch, model, scale_up_domain, fixed=Non
 
     TP divides the heads and stays inside the scale-up domain; PP divides the layers;
     CP divides the sequence; EP divides the experts and dp x cp; DP = n / (TP x PP x CP);
-    micro-batches divide the global batch per data-parallel rank; interleaved stages
-    divide a stage's layers.
+    micro-batches divide the global batch per data-parallel rank; a rank holds at least
+    one layer per interleaved stage (stages may be uneven: the fullest sets the pace).
     """
     fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
     grids = {
@@ -338,7 +354,7 @@ def candidates(n_units, seq_len, global_batch, model, scale_up_domain, fixed=Non
     ok &= np.mod(c["dp"] * c["cp"], c["ep"]) == 0
     ok &= np.mod(global_batch, c["dp"] * c["micro_batch"]) == 0
     per_stage = model["n_layers"] / c["pp"]
-    ok &= ((c["virtual"] == 1) | ((c["pp"] > 1) & (np.mod(per_stage, c["virtual"]) == 0)))
+    ok &= (c["virtual"] == 1) | ((c["pp"] > 1) & (c["virtual"] <= per_stage))  # uneven stages allowed
     ok &= (c["zero"] == 1) | (c["dp"] * c["cp"] > 1)
     return {k: v[ok] for k, v in c.items()}
 
@@ -379,7 +395,7 @@ def plan(n_units, seq_len, global_batch, model, hardware, fixed=None, factors=No
         parts = ", ".join(f"{k} {memory[k][best] / 1e9:.3g}" for k in ("weights", "gradients", "optimizer", "activations"))
         chosen = {k: layouts[k][best] for k in LAYOUT_FIELDS}
         raise _check.InputError(
-            "n_units", f"too few chips: the smallest layout ({layout_text(chosen)}) needs "
+            "n_units", f"is too few: {'the' if fixed else 'the smallest'} layout ({layout_text(chosen)}) needs "
             f"{memory['total'][best] / 1e9:.4g} GB per chip ({parts} GB); a chip offers {room / 1e9:.4g} GB "
             f"after the {memory_reserve:.0%} reserve, short by {(memory['total'][best] - room) / 1e9:.3g} GB", n_units)
     index = np.flatnonzero(fits)[int(np.argmin(time["total"][fits]))]
