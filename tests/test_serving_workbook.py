@@ -8,7 +8,7 @@ answers are compared with the Python serving functions asked the same questions.
 
 import pytest
 
-from xlcost import serving
+from xlcost import serving, udfs
 from xlcost.workbook import compile_file, templates
 from xlcost.workbook.evaluate import evaluate
 
@@ -58,6 +58,21 @@ def test_t17_and_build_against_buy(book):
         serving.serve_throughput("DeepSeek-V3", "coreweave-hgx-h200", 8, 1000, 1000, "fp8"), rel=1e-9)
     # DeepSeek's API list price: $0.28 in, $0.42 out per 1M (2025-09-29): 1,000 + 1,000 tokens = $0.0007
     assert book("bvb_api_usd_per_request") == pytest.approx(0.0007)
+    # the sheet's break-even is BREAK_EVEN_LOAD's: self-hosted per request over the API's
+    load = udfs.BREAK_EVEN_LOAD("DeepSeek-V3", "coreweave-hgx-h200", "deepseek-chat", None, 8, 1000, 1000, "fp8")
+    assert book("bvb_breakeven_utilisation") == pytest.approx(load, rel=1e-9)
+
+
+def test_a_break_even_above_one_reads_never_on_the_sheet():
+    # at DeepSeek's $0.28/$0.42 list price a request costs $0.0007, less than the replica's own cost per request
+    # at full load ($50.44/h for 8 x H200 over its capacity): above 1, the sheet says "never"
+    compiled = compile_file(next(p for p in templates() if p.stem == "serving_economics"))
+    values = evaluate(compiled)
+    share = values[compiled.names["bvb_breakeven_utilisation"]]
+    assert share > 1 and values[compiled.names["bvb_selfhost_pays_from"]] == "never"
+    # an API ten times dearer: the same cell shows the share (below 1), the formula unchanged
+    dearer = evaluate(compiled, {"bvb_api_input_usd_per_1m": 2.8, "bvb_api_output_usd_per_1m": 4.2})
+    assert dearer[compiled.names["bvb_selfhost_pays_from"]] == pytest.approx(share / 10, rel=1e-9)
 
 
 def test_validation_sheet_agrees_with_the_anchor_test(book):
