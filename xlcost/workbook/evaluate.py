@@ -19,26 +19,14 @@ import numpy as np
 from .. import core
 from ..errors import XlcostError
 from . import expr
+from .expr import ExcelError, TemplateError
 from .refs import Fixed
 
-
-class ExcelError:
-    """An error value (what a spreadsheet shows as #DIV/0!, #VALUE!, ...)."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __repr__(self):
-        return self.text
-
-    def __eq__(self, other):
-        return isinstance(other, ExcelError) and other.text == self.text
-
-    def __hash__(self):
-        return hash(self.text)
-
-
 _FAILURES = (XlcostError, ZeroDivisionError, ValueError, OverflowError, TypeError)
+
+
+class CircularReference(TemplateError):
+    """A formula refers to itself, directly or through others (Excel would not compute it either)."""
 
 
 def _udf_functions():
@@ -71,7 +59,7 @@ def evaluate(book, overrides=None):
     if unknown:
         raise KeyError(f"no defined name {sorted(unknown)[0]!r}")
     functions = _functions(book)
-    values = {}
+    values, pending = {}, set()
 
     def value_of(ref):
         if isinstance(ref, Fixed):
@@ -81,10 +69,16 @@ def evaluate(book, overrides=None):
         if ref.kind in ("input", "axis"):
             value = overrides.get(ref.name, ref.value) if ref.name else ref.value
         else:
+            if ref in pending:
+                raise CircularReference(f"{ref.where}: the formula of {ref.name or ref.coordinate} refers to itself")
+            pending.add(ref)
             try:
                 value = _compute(ref, value_of, functions)
+            except CircularReference:
+                raise
             except _FAILURES:
                 value = ExcelError("#VALUE!")
+            pending.discard(ref)
         values[ref] = value
         return value
 
@@ -100,12 +94,12 @@ def _compute(ref, value_of, functions):
         probe, binding = ref.binding
         return _compute(probe, lambda r: value_of(binding.get(id(r), r)), functions)
     if ref.quantity:
-        kwargs = {arg: expr.evaluate(tokens, value_of, functions) for arg, tokens in ref.args.items()}
+        kwargs = {arg: expr.evaluate(tokens, value_of, functions, ref.where) for arg, tokens in ref.args.items()}
         for value in kwargs.values():
             if isinstance(value, ExcelError):
                 return value
         return getattr(core, ref.quantity)(**kwargs) / ref.scale
-    value = expr.evaluate(ref.tokens, value_of, functions)
+    value = expr.evaluate(ref.tokens, value_of, functions, ref.where)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and ref.scale != 1.0:
         value = value / ref.scale
     return value

@@ -105,7 +105,7 @@ class GridLayout:
                 sheet.put(header + 1 + i, 2 + j, None, "computed", table.get("format"))
 
         def emit():
-            tokens = expr.parse(spec["formula"], where)
+            tokens = names.checked(spec["formula"], where)
             for token in tokens:
                 if token.kind == "name":
                     token.ref = names.Fixed(axis_names[token.text]) if token.text in axis_names else names.Pending(

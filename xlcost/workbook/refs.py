@@ -26,6 +26,18 @@ def parse_cached(text, where=""):
     return [expr.Token(kind, value) for kind, value in _parsed(str(text), where)]
 
 
+def checked(text, where):
+    """Fresh tokens of a template's expression, refused (naming ``where``) unless it is well formed
+    under Excel's grammar and calls only allowed functions (``expr.FUNCTIONS`` and xlcost's own)."""
+    tokens = parse_cached(text, where)
+    expr.tree(tokens, where)
+    if any(t.kind == "func" and t.text not in expr.FUNCTIONS for t in tokens):
+        from .. import udfs
+
+        expr.check_functions(tokens, where, udfs.__all__)
+    return tokens
+
+
 @functools.lru_cache(maxsize=None)
 def parameters(quantity):
     """(name, default or inspect.Parameter.empty) of a core quantity's arguments, read once."""
@@ -115,7 +127,7 @@ def resolve_spec(spec, refs, items, i, where):
         formula = per_item(spec["formula"], items, where)[i]
         if formula == "":
             return None
-        return resolve(parse_cached(formula, where), refs, items, i, where)
+        return resolve(checked(formula, where), refs, items, i, where)
     params = parameters(spec["quantity"])
     if params is None:
         raise TemplateError(f"{where}: no core quantity {spec['quantity']!r} with an Excel rendering")
@@ -126,7 +138,7 @@ def resolve_spec(spec, refs, items, i, where):
     args = {}
     for arg, default in params:
         if arg in given:
-            tokens = resolve(parse_cached(given[arg], where), refs, items, i, where)
+            tokens = resolve(checked(given[arg], where), refs, items, i, where)
             if tokens is None:
                 return None
             args[arg] = tokens
