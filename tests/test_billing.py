@@ -106,3 +106,32 @@ def test_cli_reads_choices_in_any_case_and_prices_as_of_a_date(capsys):
     assert main(["calc", "break_even_load", "--model", "Llama-3.1-8B", "--hardware", "p5.48xlarge",
                  "--api-model", "gpt-4o-mini", "--price-term", "ON_DEMAND"]) == 0
     assert "never pays" in capsys.readouterr().out
+
+
+def test_catalog_check_lists_recently_checked_prices_apart_from_unchecked_ones():
+    import datetime
+
+    from xlcost.catalog import report
+
+    lines = report.check(datetime.date(2026, 12, 4), 365)
+    by_name = {line.split()[2]: line for line in lines if not line.startswith("missing")}
+    # gpt-4o's newest row is 2024-10-02, but its price was compared with a 2026 listing: checked, not stale
+    assert by_name["gpt-4o"].startswith("checked") and "2026-04" in by_name["gpt-4o"]
+    # p5.48xlarge's 2025-06 price was not re-read anywhere since: stale
+    assert by_name["p5.48xlarge"].startswith("stale")
+    # checked lines come after every stale one, and alone they need no action
+    kinds = [line.split()[0] for line in lines if not line.startswith("missing")]
+    assert kinds == sorted(kinds, key=lambda kind: kind == "checked")
+    assert not report.needs_action([line for line in lines if line.startswith("checked")])
+    # a check older than the age is no check: the row is stale again, with its last check named
+    later = {line.split()[2]: line for line in report.check(datetime.date(2027, 6, 1), 365)}
+    assert later["gpt-4o"].startswith("stale") and "last checked 2026-04" in later["gpt-4o"]
+
+
+def test_a_checked_date_must_be_a_date():
+    from xlcost.errors import CatalogError
+
+    text = "name,provider,price_input_usd_per_1m_tokens,price_output_usd_per_1m_tokens,source,date,checked\n" \
+           "x,acme,1,2,somewhere,2025-01-01,last spring\n"
+    with pytest.raises(CatalogError, match="checked"):
+        catalog.parse_rows("api", text, "test.csv")

@@ -164,7 +164,7 @@ def _run_catalog(args):
         today = catalog.as_of_date(args.today) if args.today else None
         lines = report.check(today, args.older_than)
         print("\n".join(lines) if lines else "catalog check: no stale prices, no missing fields")
-        return 1 if lines else 0  # like a linter: a script can act on what the check found
+        return 1 if report.needs_action(lines) else 0  # like a linter: a script can act on what the check found
     for name in [args.table] if args.table else list(catalog.FILES):
         found = catalog.table(name)
         rows = found.all_rows() if args.history else found.at(args.as_of)
@@ -197,7 +197,7 @@ def main(argv=None):
     _calc_parser(subparsers)
     listing = subparsers.add_parser(
         "catalog", help="catalog tables with their key figures and dates; 'check' lists stale or incomplete rows "
-        "(exit status 1 when it lists any)"
+        "(exit status 1 when it lists any), and apart from them old prices checked since (no newer one found)"
     )
     listing.add_argument("table", nargs="?", choices=["chips", "instances", "models", "api", "check"])
     listing.add_argument("--as-of", metavar="DATE", help="the rows in force on DATE (YYYY-MM-DD); default: the newest")

@@ -84,6 +84,11 @@ def listing(table_name, as_of=None, history=False, names=None):
     return lines
 
 
+def needs_action(lines):
+    """Whether a check found something to act on: a stale price or a missing field (not a recent check)."""
+    return any(not line.startswith("checked") for line in lines)
+
+
 def _key(name):
     from . import normalize
 
@@ -124,21 +129,32 @@ PRICED = ("instances", "api")  # tables whose figures go stale; chip and model s
 
 
 def check(today=None, older_than_days=365):
-    """Lines naming stale prices and missing fields; empty when the catalog is clean.
+    """Lines naming stale prices, rows checked since, and missing fields; empty when the catalog is clean.
 
-    A price is stale when the newest row of its name took effect more than
-    ``older_than_days`` before ``today`` (default: the system date). A field is missing
-    when a function reading it would refuse (empty cell, or no 16-bit peak).
+    A price is old when the newest row of its name took effect more than
+    ``older_than_days`` before ``today`` (default: the system date). An old price whose
+    row records a ``checked`` date within that age (someone compared it with the
+    provider's page then and found no newer price) is listed apart, as ``checked``; one
+    nobody checked since is ``stale``. A field is missing when a function reading it
+    would refuse (empty cell, or no 16-bit peak).
     """
     from . import effective_date
 
     today = today or datetime.date.today()
-    lines = []
+    lines, checked = [], []
     for name in PRICED:
         for row in table(name).rows:
             age = (today - effective_date(row["date"])).days
-            if age > older_than_days:
-                lines.append(f"stale   {name:<9} {row['name']:<28} newest row {row['date']} ({age} days old)")
+            if age <= older_than_days:
+                continue
+            seen = effective_date(row.get("checked") or "")
+            if seen is not None and (today - seen).days <= older_than_days:
+                checked.append(f"checked {name:<9} {row['name']:<28} newest row {row['date']} ({age} days old); "
+                               f"no newer price found on {row['checked']}")
+            else:
+                last = f"; last checked {row['checked']}" if seen else ""
+                lines.append(f"stale   {name:<9} {row['name']:<28} newest row {row['date']} ({age} days old){last}")
+    lines += checked
     for name in FILES:
         for row in table(name).rows:
             missing = []
@@ -151,3 +167,8 @@ def check(today=None, older_than_days=365):
             if missing:
                 lines.append(f"missing {name:<9} {row['name']:<28} {', '.join(missing)}")
     return lines
+
+
+def needs_action(lines):
+    """Whether a check found something to act on: a stale price or a missing field (not a recent check)."""
+    return any(not line.startswith("checked") for line in lines)
