@@ -182,3 +182,56 @@ def test_planner_layout_is_valid_and_fits():
     assert 64 % plan["tp"] == 0 and 80 % plan["pp"] == 0
     assert plan["memory"]["total"] <= catalog.hardware("H100").memory_bytes * (1 - core.MEMORY_RESERVE)
     assert np.isfinite(plan["tokens_per_s"]) and 0 < plan["mfu"] < 1
+
+
+# ---------------------------------------------------------------- Excel functions, CLI, sweep
+def test_excel_train_time_is_tokens_over_train_throughput_at_goodput_1():
+    from xlcost import udfs
+
+    throughput = udfs.TRAIN_THROUGHPUT("Llama-3-70B", "H100", 1024)
+    days = udfs.TRAIN_TIME("Llama-3-70B", 15e12, "H100", 1024, None, None, None, 1.0)
+    assert days == pytest.approx(15e12 / throughput / 86400, rel=1e-12)
+    default = udfs.TRAIN_TIME("Llama-3-70B", 15e12, "H100", 1024)
+    assert default == pytest.approx(days / 0.9, rel=1e-12)   # Llama 3's ~90% effective training time
+
+
+def test_excel_train_cost_at_train_mfu_is_the_planned_runs_cost():
+    from xlcost import udfs
+
+    mfu = udfs.TRAIN_MFU("Llama-3-70B", "H100", 1024, None, None, "fp8")
+    cost = udfs.TRAIN_COST("Llama-3-70B", 15e12, "H100", mfu, 2.5)
+    days = udfs.TRAIN_TIME("Llama-3-70B", 15e12, "H100", 1024, "fp8", None, None, 1.0)
+    assert cost == pytest.approx(days * 24 * 1024 * 2.5, rel=0.01)
+
+
+def test_excel_refusals_name_the_argument_and_a_bad_cell_errors_alone():
+    from xlcost import udfs
+
+    assert udfs.TRAIN_THROUGHPUT("Llama-3-70B", "H100", 48, None, None, None, 3).startswith("#VALUE! tp ")
+    short = udfs.TRAIN_MEMORY("Llama-3.1-405B", "H100", 8, None, None, None, 8, 1)
+    assert "short by" in short and "n_units" in short
+    column = udfs.TRAIN_THROUGHPUT("Llama-3-8B", "H100", [[8], [-1], [64]])
+    assert isinstance(column[0][0], float) and isinstance(column[2][0], float)
+    assert str(column[1][0]).startswith("#")
+    assert column[2][0] > column[0][0]
+    assert udfs.TRAIN_LAYOUT("Llama-3-8B", "H100", 8).startswith("TP")
+
+
+def test_cli_plan_train_prints_layout_memory_and_time(capsys):
+    from xlcost.cli import main
+
+    assert main(["plan", "train", "--model", "Llama-3-70B", "--hardware", "H100", "--n-units", "512"]) == 0
+    out = capsys.readouterr().out
+    for word in ("layout: TP", "optimizer", "activations", "gemm", "dp_comm", "tokens/s", "MFU"):
+        assert word in out
+    assert main(["calc", "train_memory", "--model", "Llama-3.1-405B", "--hardware", "H100", "--n-units", "8",
+                 "--tp", "8", "--pp", "1"]) == 2
+    assert "short by" in capsys.readouterr().err
+
+
+def test_sweep_over_chip_counts_falls_in_days_and_marks_what_does_not_fit():
+    import xlcost
+
+    table = xlcost.training_sweep("Llama-3-70B", "H100", [8, 256, 1024])
+    assert table.error.iloc[0] and not table.error.iloc[1] and not table.error.iloc[2]
+    assert table.tokens_per_s.iloc[2] > table.tokens_per_s.iloc[1]

@@ -11,6 +11,6 @@
 from .core import *  # noqa: F401,F403
 from .core import __all__
 from .errors import InputError, ResultError, UnitError, UnknownNameError, XlcostError  # noqa: F401
-from .sweep import sweep  # noqa: F401  (pandas is imported only when a sweep runs)
+from .sweep import sweep, training_sweep  # noqa: F401  (pandas is imported only when a sweep runs)
 
 __version__ = "0.1.0"

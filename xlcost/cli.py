@@ -100,6 +100,9 @@ def _calc_parser(subparsers):
 
     cli_serving.add_parsers(quantities)
     cli_api.add_parser(quantities)
+    from . import cli_training
+
+    cli_training.add_parsers(quantities)
 
 
 def _hardware(text, as_of=None):
@@ -120,6 +123,10 @@ def _run_calc(args):
         return cli_serving.run(args)
     if args.quantity == cli_api.NAME:
         return cli_api.run(args)
+    from . import cli_training
+
+    if args.quantity in cli_training.QUANTITIES:
+        return cli_training.run(args)
 
     function = getattr(core, args.quantity)
     as_of = getattr(args, "as_of", None)
@@ -206,6 +213,9 @@ def main(argv=None):
     listing.add_argument("--older-than", type=int, default=365, metavar="DAYS",
                          help="check: a price whose newest row is older than DAYS is stale (default 365)")
     listing.add_argument("--today", metavar="DATE", help="check: the date ages are counted to (default: today)")
+    from . import cli_training
+
+    cli_training.add_plan_parser(subparsers)
     build = subparsers.add_parser("build", help="write one workbook (.xlsx) per template")
     build.add_argument("--out", default="workbooks", help="output folder (default: workbooks, in the current folder)")
     build.add_argument(
@@ -214,7 +224,8 @@ def main(argv=None):
     build.add_argument("--force", action="store_true", help="overwrite workbooks edited since they were built")
     args = parser.parse_args(argv)
     try:
-        status = {"calc": _run_calc, "catalog": _run_catalog, "build": _run_build}[args.command](args)
+        status = {"calc": _run_calc, "catalog": _run_catalog, "build": _run_build,
+                  "plan": lambda a: cli_training.run_plan(a)}[args.command](args)
         sys.stdout.flush()
     except BrokenPipeError:  # `xlcost catalog chips | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit

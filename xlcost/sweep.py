@@ -137,3 +137,18 @@ def _results(function, result):
     if hasattr(result, "item") and getattr(result, "ndim", 1) == 0:
         result = result.item()
     return {name if name != "<lambda>" else "result": result}
+
+
+def training_sweep(model, hardware, n_units, **axes):
+    """Training plans over chip counts (and any other axis of :func:`xlcost.training.plan`): one row a plan.
+
+    A chip count that admits no layout gives a row whose ``error`` column says why.
+
+    >>> import xlcost
+    >>> table = xlcost.training_sweep("Llama-3-8B", "H100", [8, 64])
+    >>> table[["n_units", "tp", "pp"]].shape
+    (2, 3)
+    """
+    from . import training
+
+    return sweep(training.summary, model=model, hardware=hardware, n_units=n_units, **axes)

@@ -49,9 +49,12 @@ OPTIMIZER_BYTES = 12.0  # fp32 master weights + Adam's two fp32 moments
 CAST_BYTES = 4.0  # an 8-bit GEMM's operand cast: read 2 bytes, write 1 and a 1-byte transpose (Transformer Engine)
 
 
-def default_global_batch(seq_len):
-    """Sequences in the default batch: 4M tokens of ``seq_len`` (at least one)."""
-    return max(1.0, np.floor(DEFAULT_BATCH_TOKENS / seq_len))
+CHIPS_PER_SEQUENCE = 8.0  # ... growing to 16M tokens of 8,192 on 16,384 GPUs: a sequence per 8 chips (same source)
+
+
+def default_global_batch(seq_len, n_units=1.0):
+    """Sequences in the default batch: 4M tokens of ``seq_len``, or one per 8 chips when that is more."""
+    return max(1.0, np.floor(DEFAULT_BATCH_TOKENS / seq_len), np.floor(n_units / CHIPS_PER_SEQUENCE))
 
 
 def _precision(name, chip):
@@ -132,7 +135,7 @@ def plan(model, hardware, n_units, seq_len=None, global_batch=None, precision=DE
     m = model_arguments(model)
     h = hardware_arguments(hardware, precision)
     seq_len = DEFAULT_SEQ_LEN if _given(seq_len) is None else float(seq_len)
-    global_batch = default_global_batch(seq_len) if _given(global_batch) is None else float(global_batch)
+    global_batch = default_global_batch(seq_len, float(n_units)) if _given(global_batch) is None else float(global_batch)
     limit = _serving.generator(model).row.get("context")
     if limit and seq_len > limit:
         raise InputError("seq_len", f"must not exceed {_serving.generator(model).name}'s context of {limit:,.0f} tokens",
@@ -219,3 +222,21 @@ def gpus_for_training(model, tokens, hardware, days, precision=DEFAULT_PRECISION
             return n, p
     raise InputError("days", f"cannot be met within {max_tries} chip counts from {bound:,.0f} up"
                      + (f" (last refusal: {last})" if last else ""), days)
+
+
+def summary(model, hardware, n_units, **options):
+    """:func:`plan` as one flat row (for sweeps): layout fields, bytes and seconds by part, throughput, MFU.
+
+    A layout that does not fit or divide gives a row whose ``error`` says why (its numbers NaN).
+    """
+    try:
+        p = plan(model, hardware, n_units, **options)
+    except InputError as error:
+        return {"error": str(error)}
+    row = {k: p[k] for k in (*core.LAYOUT_FIELDS, "text", "global_batch", "seq_len")}
+    row.update({f"memory_{k}_bytes": v for k, v in p["memory"].items()})
+    row.update({f"time_{k}_s": v for k, v in p["time"].items() if k != "bubble"})
+    row.update(bubble_share=p["time"]["bubble"], tokens_per_s=p["tokens_per_s"],
+               tokens_per_s_per_chip=p["tokens_per_s"] / p["n_units"], mfu=p["mfu"], mfu_palm=p["mfu_palm"],
+               error="")
+    return row

@@ -1066,3 +1066,11 @@ __all__ = [
     "XLCOST_SPEC", "XLCOST_CATALOG", "API_COST",
     "SERVE_THROUGHPUT", "SERVE_COST", "BREAK_EVEN_LOAD", "SERVE_LATENCY", "GPUS_FOR_LOAD", "KV_CACHE_PER_TOKEN", "MAX_BATCH",
 ]
+
+
+# training plans (xlcost.udfs_training): bodies and wizard texts there, registered here in this module's mode
+from . import udfs_training as _training  # noqa: E402
+
+for _name, (_body, _description, _docs) in _training.FUNCTIONS.items():
+    globals()[_name] = _udf(_description, **_docs)(_body)
+__all__ += list(_training.FUNCTIONS)

@@ -40,6 +40,7 @@ EP_OVERLAP = 0.0  # share of the expert all-to-all hidden behind compute (0: cau
 ELEMENTWISE_PASSES = 4.0  # HBM passes over each stored activation: written, read back, gradient written and read
 MEMORY_RESERVE = 0.10  # share of a chip's memory kept free: CUDA context, NCCL buffers, allocator fragmentation
 ACTIVATION_BYTES = 2.0  # bytes per activation value stored or communicated (16-bit, also in fp8 training)
+GATHER_BYTES = 2.0  # bytes per parameter all-gathered after the optimizer step (the 16-bit weights)
 
 RECOMPUTE = {"none": 0, "selective": 1, "full": 2}
 GOODPUT = 0.90  # Llama 3 405B: 466 interruptions in 54 days, ~90% effective training time (Dubey et al. 2024, 3.3.4)
@@ -183,7 +184,7 @@ def step_parts(seq_len, global_batch, n_units, tp, pp, cp, ep, micro_batch, zero
     peak16_flops_per_s and compute_efficiency16 (16-bit: output layer; attention at
     the 16-bit peak), memory_bandwidth_bytes_per_s, bandwidth_efficiency,
     scale_up_bytes_per_s, scale_out_bytes_per_s, scale_up_domain, grad_comm_bytes,
-    weight_bytes, cast_bytes (HBM bytes per value cast for 8-bit GEMMs; 0 in bf16). ``factors`` overrides the named
+    cast_bytes (HBM bytes per value cast for 8-bit GEMMs; 0 in bf16). ``factors`` overrides the named
     module defaults (attention_efficiency, collective_efficiency, dp_overlap, ep_overlap,
     elementwise_passes).
 
@@ -246,7 +247,7 @@ def step_parts(seq_len, global_batch, n_units, tp, pp, cp, ep, micro_batch, zero
     schedule = micro_batches + (pp - 1.0) / virtual
     # data parallel: reduce-scatter the gradients, all-gather the weights (ZeRO-3: every micro-batch, twice)
     shard = state_bytes.__wrapped__(m["params"], tp, pp, dp, 0, cp, ep, m["expert_params"], 1.0, 0.0, 0.0)
-    volume = shard * _ring(dp * cp) * (h["grad_comm_bytes"] + h["weight_bytes"] * np.where(zero >= 3, 2.0 * micro_batches, 1.0))
+    volume = shard * _ring(dp * cp) * (h["grad_comm_bytes"] + GATHER_BYTES * np.where(zero >= 3, 2.0 * micro_batches, 1.0))
     dp_seconds = volume / (_link(n_units / pp, domain, up, out) * eff)
     busy = schedule * per_micro_batch
     dp_exposed = np.where(dp * cp > 1, np.maximum(dp_seconds * (1.0 - f["dp_overlap"]), dp_seconds - busy), 0.0)
