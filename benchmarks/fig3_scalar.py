@@ -101,5 +101,13 @@ def run(quick=False):
             met=all(o <= TARGET_S for o in overheads),
             note=f"median helper overhead {overheads[len(overheads) // 2] * 1e6:.1f} µs; every helper in the details",
         ))
+    # issue 17: one serving cell (catalog names, maximum load, continuous batching) against one INFER_COST cell
+    serve_args = [[["Llama-3.1-70B"]], [["H100"]], [[2.0]], [[1000.0]], [[1000.0]], [["fp8"]]]
+    infer_args = [[[70e9]], [["H100"]], [[0.213]], [[2.5]]]
+    t_serve, t_infer = paired_medians(lambda: udfs.SERVE_THROUGHPUT(*serve_args), lambda: udfs.INFER_COST(*infer_args),
+                                      repeat=repeat, min_time=0.01)
+    rows.append(Row("3", "SERVE_THROUGHPUT(Llama-3.1-70B, H100, 2, 1000, 1000, fp8) scalar call", t_serve,
+                    "INFER_COST scalar call, same run", t_infer, ratio=t_serve / t_infer, target="≤ 3x INFER_COST",
+                    met=t_serve <= 3 * t_infer, note=f"{t_serve * 1e6:.1f} µs against {t_infer * 1e6:.1f} µs"))
     return rows, {"text": "Figure 3, every function (classic call, Excel-shaped scalars):\n"
                           + "\n".join("  " + line for line in detail)}

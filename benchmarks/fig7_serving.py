@@ -10,7 +10,8 @@ defaults, handed to llm-analysis as ``flops_efficiency`` / ``hbm_memory_efficien
   ``xlcost.serving.serve_throughput`` and through the core with the replica's numbers
   already in hand; llm-analysis' ``infer`` (one call, logging off).
 * a sweep of 10,000 scenarios of the same replica: 100 batch sizes x 100 prompt
-  lengths. xlcost: one array call of ``core.serving.output_tokens_per_s``;
+  lengths. xlcost: one array call of ``core.serving.output_tokens_per_s`` (static batches,
+  as llm-analysis computes them; the scalar call against INFER_COST is in figure 3);
   llm-analysis: one ``infer`` call per scenario, timed on a sample.
 * answers: both tools' figures for the measured serving anchors they can both
   express (static batch given, a chip and a model llm-analysis ships a config for),
@@ -70,9 +71,9 @@ def _anchor_lines():
         args = (row["model"], row["hardware"], n, prompt, generate, row["precision"])
         try:
             if row["metric"] == "output_tokens_per_s":
-                xl = serving.serve_throughput(*args, batch)
+                xl = serving.serve_throughput(*args, batch, batching="static")
             else:
-                xl = serving.serve_latency(*args, batch, row["metric"][:-2])
+                xl = serving.serve_latency(*args, batch, row["metric"][:-2], batching="static")
         except Exception as error:  # noqa: BLE001 - a refusal is reported, not hidden
             xl, xl_note = float("nan"), f"refused: {error}"
         else:
@@ -117,9 +118,9 @@ def run(quick=False):
     # ------------------------------------------------------------ one scenario: answers
     la = _llm_infer(la_name, la_gpu, s["n_units"], s["batch"], s["prompt"], s["generate"])
     xl = {
-        "output tokens/s": core.output_tokens_per_s(s["prompt"], s["generate"], s["batch"], **replica),
-        "TTFT, s": core.ttft_seconds(s["prompt"], s["generate"], s["batch"], **replica),
-        "TPOT, s": core.tpot_seconds(s["prompt"], s["generate"], s["batch"], **replica),
+        "output tokens/s": core.output_tokens_per_s(s["prompt"], s["generate"], s["batch"], "static", **replica),
+        "TTFT, s": core.ttft_seconds(s["prompt"], s["generate"], s["batch"], "static", **replica),
+        "TPOT, s": core.tpot_seconds(s["prompt"], s["generate"], s["batch"], "static", **replica),
     }
     theirs = {"output tokens/s": _llm_figure(la, "output_tokens_per_s", s["batch"], s["generate"]),
               "TTFT, s": la["prefill_latency"], "TPOT, s": la["decode_latency"]}
@@ -132,14 +133,14 @@ def run(quick=False):
     # ------------------------------------------------------------ time per scenario
     def excel():
         return udfs.SERVE_THROUGHPUT(s["model"], s["hardware"], s["n_units"], s["prompt"], s["generate"], "fp16",
-                                     s["batch"])
+                                     s["batch"], "static")
 
     def by_name():
         return serving.serve_throughput(s["model"], s["hardware"], s["n_units"], s["prompt"], s["generate"], "fp16",
-                                        s["batch"])
+                                        s["batch"], "static")
 
     def numbers():
-        return core.output_tokens_per_s(s["prompt"], s["generate"], s["batch"], **replica)
+        return core.output_tokens_per_s(s["prompt"], s["generate"], s["batch"], "static", **replica)
 
     def theirs_once():
         return _llm_infer(la_name, la_gpu, s["n_units"], s["batch"], s["prompt"], s["generate"])
@@ -157,7 +158,7 @@ def run(quick=False):
     # ------------------------------------------------------------ sweep of 10,000
     batches = np.arange(1.0, 101.0)[:, None]
     prompts = np.linspace(128, 3968, 100).round()[None, :]
-    t_xl_sweep = median_of(lambda: core.output_tokens_per_s(prompts, s["generate"], batches, **replica),
+    t_xl_sweep = median_of(lambda: core.output_tokens_per_s(prompts, s["generate"], batches, "static", **replica),
                            repeat=repeat, min_time=0.02) / SWEEP
     sample = [(int(b), int(p)) for b, p in zip((1, 4, 8, 16, 24, 32, 64, 100), np.linspace(128, 3968, 8).round())]
     times, ratios = [], []
@@ -165,7 +166,7 @@ def run(quick=False):
         start = time.perf_counter()
         result = _llm_infer(la_name, la_gpu, s["n_units"], b, p, s["generate"])
         times.append(time.perf_counter() - start)
-        ratios.append(core.output_tokens_per_s(p, s["generate"], b, **replica)
+        ratios.append(core.output_tokens_per_s(p, s["generate"], b, "static", **replica)
                       / _llm_figure(result, "output_tokens_per_s", b, s["generate"]))
     t_la_sweep = statistics.median(times)
     rows.append(Row("7", f"throughput, per scenario in a sweep of {SWEEP:,}", t_xl_sweep,

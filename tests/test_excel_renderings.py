@@ -59,12 +59,17 @@ RANGES = {
     "output_tokens": (1.0, 4000.0), "price_usd_per_hour": (0.1, 100.0), "price_usd": (100.0, 1e5),
     "price_usd_per_1k_tokens": (1e-4, 0.1), "watts": (50.0, 1500.0), "words_per_1k_tokens": (500.0, 1000.0),
     "layer_overhead_s": (1e-6, 1e-4), "allreduce_latency_s": (1e-6, 1e-4), "flops_per_param": (1.0, 8.0),
+    "decode_attention_flops_per_attended": (1e3, 1e6), "expert_tokens_half": (1.0, 256.0),
+    "expert_params_half": (1e6, 1e9), "max_tokens_per_step": (256.0, 32768.0), "tokens_per_expert": (0.1, 1e4),
+    "params_per_expert": (1e5, 1e9), "expert_weight_bytes_read": (1e6, 1e11),
 }
 INTEGERS = {"n_layers", "n_heads", "n_kv_heads", "head_dim", "batch", "n_experts", "experts_per_token",
-            "n_shared_experts", "moe_layers", "window", "window_layers", "n_units", "vocab", "d_model", "d_ff"}
+            "n_shared_experts", "moe_layers", "window", "window_layers", "n_units", "vocab", "d_model", "d_ff",
+            "max_sequences", "max_tokens_per_step"}
 # drawn after, and bounded by, another argument
 BOUNDED = {"n_kv_heads": "n_heads", "experts_per_token": "n_experts", "window_layers": "n_layers",
-           "moe_layers": "n_layers", "window": "context"}
+           "moe_layers": "n_layers", "window": "context", "max_sequences": "max_tokens_per_step",
+           "expert_flops_per_token": "linear_flops_per_token"}
 BY_DIMENSION = {"count": (1.0, 1e4), "flops": (1e9, 1e24), "flop/s": (1e12, 1e16), "bytes": (1.0, 1e12),
                 "bytes/s": (1e9, 1e13), "usd": (0.01, 1e4)}
 

@@ -20,7 +20,8 @@ def _dense(n_layers, d_model, n_heads, n_kv_heads, head_dim, params, vocab, byte
     return dict(
         n_layers=n_layers, d_model=d_model, shared_weight_bytes=params * bytes_per_param, expert_weight_bytes=0.0,
         moe_layers=0, n_experts=1, experts_per_token=1, linear_flops_per_token=2 * (params - vocab * d_model),
-        attention_flops_per_attended=2 * n_heads * 2 * head_dim,
+        expert_flops_per_token=0.0, attention_flops_per_attended=2 * n_heads * 2 * head_dim,
+        decode_attention_flops_per_attended=0.0,
         kv_bytes_per_token=serving.kv_bytes_per_token(n_layers, n_kv_heads * head_dim, kv_bytes),
         window=0, window_layers=0,
     )
@@ -37,7 +38,8 @@ MIXTRAL_SHARED = 46.7e9 - 32 * 8 * MIXTRAL_EXPERT  # 1.59e9: attention, norms, r
 MIXTRAL_BF16 = dict(
     n_layers=32, d_model=4096, shared_weight_bytes=MIXTRAL_SHARED * 2, expert_weight_bytes=MIXTRAL_EXPERT * 2,
     moe_layers=32, n_experts=8, experts_per_token=2, linear_flops_per_token=2 * (12.9e9 - 32000 * 4096),
-    attention_flops_per_attended=2 * 32 * 2 * 128, kv_bytes_per_token=serving.kv_bytes_per_token(32, 8 * 128),
+    expert_flops_per_token=2 * 2 * 32 * MIXTRAL_EXPERT, attention_flops_per_attended=2 * 32 * 2 * 128,
+    decode_attention_flops_per_attended=0.0, kv_bytes_per_token=serving.kv_bytes_per_token(32, 8 * 128),
     window=0, window_layers=0,
 )
 # datasheets: H100 SXM 989 TFLOP/s bf16, 80 GB, 3.35 TB/s, NVLink 900 GB/s both ways; H200 141 GB, 4.8 TB/s
@@ -90,7 +92,7 @@ def test_mixtral_bf16_two_h100_batch_32_below_3000_tokens_per_s():
     assert tokens_per_s < 3000
     # charging only the active 12.9B parameters' 25.8 GB (a dense model of that size) gives
     # well over twice as much: the ~93 GB of experts read each step are what binds
-    active_only = dict(replica, shared_weight_bytes=12.9e9 * 2, moe_layers=0)
+    active_only = dict(replica, shared_weight_bytes=12.9e9 * 2, moe_layers=0, expert_flops_per_token=0)
     assert 32 / serving.decode_step_seconds(32, 128, **active_only) > 2 * tokens_per_s
 
 
@@ -121,7 +123,7 @@ def test_a_batch_too_large_is_an_error_naming_batch():
     # (80 GB - 16.06 GB) x 0.9 / (2,000 x 131,072 B) = 219.5
     assert fits == math.floor((80e9 - 8.03e9 * 2) * 0.9 / (2000 * 131072))
     with pytest.raises(FitError) as caught:
-        serving.output_tokens_per_s(1000, 1000, fits + 1, **replica)
+        serving.output_tokens_per_s(1000, 1000, fits + 1, "static", **replica)
     assert caught.value.argument == "batch"
 
 
@@ -153,11 +155,12 @@ def test_tensor_parallel_adds_two_allreduces_per_layer():
 
 def test_latencies_and_costs_add_up():
     replica = dict(LLAMA2_70B, n_units=4, **H100)
-    ttft = serving.ttft_seconds(700, 300, 16, **replica)
-    tpot = serving.tpot_seconds(700, 300, 16, **replica)
-    assert serving.request_seconds(700, 300, 16, **replica) == pytest.approx(ttft + 299 * tpot)
-    assert serving.output_tokens_per_s(700, 300, 16, **replica) == pytest.approx(16 * 300 / (ttft + 299 * tpot))
-    cost = [f(700, 300, 3.0, 16, **replica) for f in (
+    ttft = serving.ttft_seconds(700, 300, 16, "static", **replica)
+    tpot = serving.tpot_seconds(700, 300, 16, "static", **replica)
+    assert serving.request_seconds(700, 300, 16, "static", **replica) == pytest.approx(ttft + 299 * tpot)
+    assert serving.output_tokens_per_s(700, 300, 16, "static", **replica) == pytest.approx(
+        16 * 300 / (ttft + 299 * tpot))
+    cost = [f(700, 300, 3.0, 16, "static", **replica) for f in (
         serving.input_usd_per_million, serving.output_usd_per_million, serving.request_usd)]
     # 4 chips x $3/h = $1/300 a second; the batch's time shared by 16 requests
     assert cost[2] == pytest.approx(4 * 3.0 / 3600 * (ttft + 299 * tpot) / 16)
@@ -178,7 +181,8 @@ def test_chips_for_load_meets_its_targets():
 
 @pytest.mark.parametrize("name", [
     "kv_bytes_per_token", "attended_token_layers", "kv_bytes_per_sequence", "weight_bytes", "weight_bytes_read",
-    "allreduce_seconds", "max_batch", "prefill_seconds", "decode_step_seconds", "output_tokens_per_s",
+    "allreduce_seconds", "expert_gemm_efficiency", "expert_seconds", "alltoall_seconds",
+    "max_batch", "prefill_seconds", "decode_step_seconds", "output_tokens_per_s",
     "ttft_seconds", "tpot_seconds", "request_seconds", "input_usd_per_million", "output_usd_per_million",
     "request_usd",
 ])
@@ -188,18 +192,22 @@ def test_excel_rendering_equals_the_core(name):
     values = {**MIXTRAL_BF16, "n_units": 2, **H200, **serving.EFFICIENCY_ARGUMENTS, "activation_bytes": 2.0,
               "tokens": 48.0, "context": 900.0, "batch": 24.0, "input_tokens": 700.0, "output_tokens": 300.0,
               "price_usd_per_hour": 3.5, "kv_dim": 1024.0, "bytes_per_value": 2.0, "latent_dim": 0.0,
-              "window": 512.0, "window_layers": 16.0}  # half the layers windowed below the context
-    text = function.excel
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", repr(float(value)))
-    assert "{" not in text, text
-    excel = float(np.ravel(formulas.Parser().ast("=" + text)[1].compile()())[0])
-    wanted = [p for p in inspect.signature(function).parameters if p != "replica"]
-    kwargs = {p: values[p] for p in wanted if p in values}
-    if "replica" in inspect.signature(function).parameters:
-        kwargs.update({k: values[k] for k in (*serving.MODEL_ARGUMENTS, *serving.HARDWARE_ARGUMENTS,
-                                              *serving.EFFICIENCY_ARGUMENTS)})
-    assert excel == pytest.approx(function(**kwargs), rel=1e-9)
+              "window": 512.0, "window_layers": 16.0,  # half the layers windowed below the context
+              "tokens_per_expert": 12.0, "params_per_expert": MIXTRAL_EXPERT, "expert_weight_bytes_read": 40e9}
+    options = function.excel_by_choice[1] if function.excel_by_choice else {None: function.excel}
+    for option, text in options.items():  # a tensor-parallel replica under each batching
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", repr(float(value)))
+        assert "{" not in text, text
+        excel = float(np.ravel(formulas.Parser().ast("=" + text)[1].compile()())[0])
+        wanted = [p for p in inspect.signature(function).parameters if p != "replica"]
+        kwargs = {p: values[p] for p in wanted if p in values}
+        if option is not None:
+            kwargs[function.excel_by_choice[0]] = option
+        if "replica" in inspect.signature(function).parameters:
+            kwargs.update({k: values[k] for k in (*serving.MODEL_ARGUMENTS, *serving.HARDWARE_ARGUMENTS,
+                                                  *serving.EFFICIENCY_ARGUMENTS)})
+        assert excel == pytest.approx(function(**kwargs), rel=1e-9), option
 
 
 # ---------------------------------------------------------------- properties
@@ -240,9 +248,10 @@ def test_cost_split_adds_up(input_tokens, output_tokens, batch, price):
 def test_throughput_rises_with_batch_until_memory_or_compute_binds(model, input_tokens, output_tokens):
     replica = dict(model, n_units=8, **H200)
     most = serving.max_batch(input_tokens + output_tokens, **replica)
-    batches = np.unique(np.geomspace(1, most, 12).round())
-    rates = serving.output_tokens_per_s(input_tokens, output_tokens, batches, **replica)
-    assert np.all(np.diff(rates) >= -1e-9 * rates[1:])
+    for batching, cap in (("static", most), ("continuous", min(most, serving.MAX_SEQUENCES))):
+        batches = np.unique(np.geomspace(1, cap, 12).round())
+        rates = serving.output_tokens_per_s(input_tokens, output_tokens, batches, batching, **replica)
+        assert np.all(np.diff(rates) >= -1e-9 * rates[1:]), batching
 
 
 @settings(max_examples=40, deadline=None)

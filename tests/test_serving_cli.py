@@ -35,3 +35,24 @@ def test_gpus_for_load_and_kv(capsys):
 def test_a_model_that_does_not_fit_exits_2_naming_the_shortfall(capsys):
     assert main(["calc", "max_batch", "--model", "Llama-2-70B", "--hardware", "A100-40GB"]) == 2
     assert capsys.readouterr().err.strip() == "xlcost: n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 42.9 GB"
+
+
+def test_load_plan_prints_the_plan_gpus_for_load_chose(capsys):
+    plan = _json(capsys, "load_plan", "--model", "Llama-3.1-70B", "--hardware", "p5.48xlarge", "--requests-per-s",
+                 "20", "--precision", "fp8", "--ttft-s", "1 s", "--tpot-s", "50ms")
+    chips = _json(capsys, "gpus_for_load", "--model", "Llama-3.1-70B", "--hardware", "p5.48xlarge",
+                  "--requests-per-s", "20", "--precision", "fp8", "--ttft-s", "1", "--tpot-s", "0.05")
+    assert plan["replicas"] * plan["chips_per_replica"] == chips
+    assert plan["ttft"] <= 1 and plan["tpot"] <= 0.05
+    assert main(["calc", "load_plan", "--model", "Llama-3.1-8B", "--hardware", "H100", "--requests-per-s", "5"]) == 0
+    assert "chips_per_replica = " in capsys.readouterr().out
+
+
+def test_batching_and_parallel_options(capsys):
+    common = ["--model", "DeepSeek-V3", "--hardware", "H200", "--n-units", "8", "--precision", "fp8"]
+    dep = _json(capsys, "serve_throughput", *common, "--parallel", "dep")
+    assert dep == pytest.approx(serving.serve_throughput("DeepSeek-V3", "H200", 8, precision_name="fp8",
+                                                         parallel="dep"))
+    static = _json(capsys, "serve_latency", *common, "--batch", "8", "--batching", "static", "--parallel", "dep")
+    assert static == pytest.approx(serving.serve_latency("DeepSeek-V3", "H200", 8, 1000, 1000, "fp8", 8,
+                                                         batching="static", parallel="dep"))

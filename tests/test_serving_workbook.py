@@ -20,18 +20,19 @@ def book():
     return lambda name: values[book.names[name]]
 
 
-@pytest.mark.parametrize("item, model, hardware, n_units, precision", [
-    ("llama_3_1_8b_1xh100_fp8", "Llama-3.1-8B", "coreweave-hgx-h100", 1, "fp8"),
-    ("llama_3_1_70b_4xa100_bf16", "Llama-3.1-70B", "coreweave-hgx-a100", 4, "bf16"),
-    ("llama_3_1_70b_1xb200_fp4", "Llama-3.1-70B", "coreweave-hgx-b200", 1, "fp4"),
-    ("mixtral_8x7b_2xh100_bf16", "Mixtral-8x7B", "coreweave-hgx-h100", 2, "bf16"),
-    ("deepseek_v3_8xh200_fp8", "DeepSeek-V3", "coreweave-hgx-h200", 8, "fp8"),
+@pytest.mark.parametrize("item, model, hardware, n_units, precision, parallel", [
+    ("llama_3_1_8b_1xh100_fp8", "Llama-3.1-8B", "coreweave-hgx-h100", 1, "fp8", "tp"),
+    ("llama_3_1_70b_4xa100_bf16", "Llama-3.1-70B", "coreweave-hgx-a100", 4, "bf16", "tp"),
+    ("llama_3_1_70b_1xb200_fp4", "Llama-3.1-70B", "coreweave-hgx-b200", 1, "fp4", "tp"),
+    ("mixtral_8x7b_2xh100_bf16", "Mixtral-8x7B", "coreweave-hgx-h100", 2, "bf16", "tp"),
+    ("deepseek_v3_8xh200_fp8", "DeepSeek-V3", "coreweave-hgx-h200", 8, "fp8", "dep"),
 ])
-def test_price_grid_equals_serve_throughput_and_serve_cost(book, item, model, hardware, n_units, precision):
+def test_price_grid_equals_serve_throughput_and_serve_cost(book, item, model, hardware, n_units, precision, parallel):
     args = (model, hardware, n_units, 1000, 1000, precision)
-    assert book(f"grid_throughput_{item}") == pytest.approx(serving.serve_throughput(*args), rel=1e-9)
+    assert book(f"grid_throughput_{item}") == pytest.approx(serving.serve_throughput(*args, parallel=parallel),
+                                                             rel=1e-9)
     for per in ("input", "output"):
-        cost = serving.serve_cost(model, hardware, None, *args[2:], per=per)  # the instance's price per chip
+        cost = serving.serve_cost(model, hardware, None, *args[2:], per=per, parallel=parallel)  # price per chip
         assert book(f"grid_usd_per_1m_{per}_{item}") == pytest.approx(cost, rel=1e-9)
     assert book(f"grid_usd_per_1m_input_{item}") < book(f"grid_usd_per_1m_output_{item}")
 
@@ -41,8 +42,9 @@ def test_prefill_against_decode_follows_seed_003(book):
     # fits in 90% of the 22 GB the weights leave, the article's practical optimum
     assert book("max_batch") == serving.max_batch("LLaMA-13B", "RTX-A6000", 1, 1280)
     assert book("max_batch") == 18
-    ttft = serving.serve_latency("LLaMA-13B", "RTX-A6000", 1, 1024, 256, "bf16", 1, "ttft")
-    tpot = serving.serve_latency("LLaMA-13B", "RTX-A6000", 1, 1024, 256, "bf16", 1, "tpot")
+    # the article's comparison: a prompt's prefill against a decode step (static batches)
+    ttft = serving.serve_latency("LLaMA-13B", "RTX-A6000", 1, 1024, 256, "bf16", 1, "ttft", "static")
+    tpot = serving.serve_latency("LLaMA-13B", "RTX-A6000", 1, 1024, 256, "bf16", 1, "tpot", "static")
     assert book("decode_vs_prefill_b1") == pytest.approx(tpot / (ttft / 1024), rel=1e-9)
     # decode is two orders of magnitude slower per token at batch 1, about ten times at 18
     assert 100 < book("decode_vs_prefill_b1") < 300
@@ -55,7 +57,8 @@ def test_t17_and_build_against_buy(book):
     assert book("t17s_chips_with_targets") >= book("t17s_chips_without_targets")
     assert book("t17_max_batch") == serving.max_batch("GPT-3 175B", "A100-80GB", 8, 1050)
     assert book("bvb_throughput") == pytest.approx(
-        serving.serve_throughput("DeepSeek-V3", "coreweave-hgx-h200", 8, 1000, 1000, "fp8"), rel=1e-9)
+        serving.serve_throughput("DeepSeek-V3", "coreweave-hgx-h200", 8, 1000, 1000, "fp8", parallel="dep"),
+        rel=1e-9)
     # DeepSeek's API list price: $0.28 in, $0.42 out per 1M (2025-09-29): 1,000 + 1,000 tokens = $0.0007
     assert book("bvb_api_usd_per_request") == pytest.approx(0.0007)
     # the sheet's break-even is BREAK_EVEN_LOAD's: self-hosted per request over the API's
@@ -106,6 +109,7 @@ def test_validation_rows_are_the_anchor_rows():
         assert (item["input_tokens"], item["output_tokens"]) == (float(row["input_tokens"]), float(row["output_tokens"] or 1))
         assert item["stated_batch"] == float(row["batch"] or 0)
         assert (item["metric"], item["measured"]) == (row["metric"], float(row["value"]))
+        assert (item["batching"], item["parallel"]) == (anchors.batching(row), anchors.parallel(row))
 
 
 def test_rows_keep_their_inputs_and_cite_short_keys_listed_on_the_sources_sheet():

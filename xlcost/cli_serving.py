@@ -15,16 +15,18 @@ from .units import parse_quantity
 
 # quantity -> (function of xlcost.serving, its options beyond --model/--hardware/--precision, unit)
 _COMMON = ("n_units", "input_tokens", "output_tokens")
+_ENGINE = ("batching", "parallel")
+_LOAD = ("requests_per_s", "input_tokens", "output_tokens", "ttft_s", "tpot_s")
 QUANTITIES = {
-    "serve_throughput": (serving.serve_throughput, (*_COMMON, "batch"), "output tokens/s"),
-    "serve_cost": (serving.serve_cost, ("price_per_hour", *_COMMON, "batch", "per"), "USD"),
-    "serve_latency": (serving.serve_latency, (*_COMMON, "batch", "which"), "s"),
-    "gpus_for_load": (serving.gpus_for_load, ("requests_per_s", "input_tokens", "output_tokens", "ttft_s", "tpot_s"),
-                      "chips"),
+    "serve_throughput": (serving.serve_throughput, (*_COMMON, "batch", *_ENGINE), "output tokens/s"),
+    "serve_cost": (serving.serve_cost, ("price_per_hour", *_COMMON, "batch", "per", *_ENGINE), "USD"),
+    "serve_latency": (serving.serve_latency, (*_COMMON, "batch", "which", *_ENGINE), "s"),
+    "gpus_for_load": (serving.gpus_for_load, _LOAD, "chips"),
+    "load_plan": (serving.load_plan, _LOAD, ""),
     "kv_cache_per_token": (serving.kv_cache_per_token, (), "bytes"),
     "break_even_load": (build_vs_buy.break_even_load, ("api_model", "price_per_hour", *_COMMON),
                         "of the replica's maximum load (above 1: self-hosting never pays)"),
-    "max_batch": (serving.max_batch, ("n_units", "context"), "sequences"),
+    "max_batch": (serving.max_batch, ("n_units", "context", "parallel"), "sequences"),
 }
 _HELP = {
     "n_units": "chips in the tensor-parallel replica (default: 1 for a chip, an instance's chip count)",
@@ -37,11 +39,13 @@ _HELP = {
     "which": "ttft (default), tpot or request",
     "api_model": "catalog API model to compare with, e.g. gpt-4o (required)",
     "requests_per_s": "requests arriving per second (required)",
-    "ttft_s": "longest acceptable time to first token, seconds (default: no target)",
-    "tpot_s": "longest acceptable time per output token, seconds (default: no target)",
+    "ttft_s": 'longest acceptable time to first token, e.g. 1 or "800ms" (default: no target)',
+    "tpot_s": 'longest acceptable time per output token, e.g. 0.05 or "50ms" (default: no target)',
+    "batching": "continuous (default: batch = requests in flight) or static (the batch starts and ends together)",
+    "parallel": "tp (tensor parallel, default) or dep (attention data-parallel + expert parallel, for MoE)",
     "context": f"tokens per sequence (default {serving.DEFAULT_CONTEXT:.0f})",
 }
-_TEXT = {"per", "which", "api_model"}
+_TEXT = {"per", "which", "api_model", "batching", "parallel"}
 PRICED = ("serve_cost", "break_even_load")  # quantities that read a catalog price: --as-of and --price-term
 _DIMENSION = {"price_per_hour": "usd"}  # the others are read by xlcost.core.inputs.ARGUMENTS
 
@@ -85,7 +89,13 @@ def run(args):
     if args.quantity == "serve_cost":
         per = values.get("per", "output")
         unit = "USD per request" if per == "request" else f"USD per 1M {per} tokens"
-    if args.json:
+    if isinstance(result, dict):  # load_plan: every field of the plan
+        if args.json:
+            print(json.dumps({"quantity": args.quantity, "value": result, "inputs": values}))
+        else:
+            for key in serving.PLAN_FIELDS:
+                print(f"{key} = {result[key]:.4g}")
+    elif args.json:
         print(json.dumps({"quantity": args.quantity, "value": result, "unit": unit, "inputs": values}))
     elif abs(result) >= 1000:
         print(f"{args.quantity} = {result:,.0f} {unit}")

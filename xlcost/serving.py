@@ -39,6 +39,12 @@ PRECISIONS = {
     "int4": (core.INT4_BYTES_PER_PARAM, 2.0, "bf16"),  # W4A16 (AWQ/GPTQ): 16-bit math
 }
 DEFAULT_PRECISION = "bf16"
+# A chip's compute_efficiency in the catalog is what its large GEMMs reach in a microbenchmark
+# (H100 fp8 0.78, MI300X bf16 0.54, B200 fp8 0.57: each row's efficiency_source). Serving's GEMMs
+# reach this share of it (short steps of few rows, fused quantisation and epilogues, the small
+# kernels between them): fitted on the measured anchors, 0.63 x 0.79 = the core's 0.50 default
+# for a chip with no measurement. Give compute_efficiency to override the product.
+SERVING_GEMM_SHARE = 0.63
 DEFAULT_INPUT_TOKENS = 1000.0
 DEFAULT_OUTPUT_TOKENS = 1000.0
 DEFAULT_CONTEXT = DEFAULT_INPUT_TOKENS + DEFAULT_OUTPUT_TOKENS  # max_batch: one default request's tokens
@@ -64,6 +70,7 @@ def _needed(model, column):
     return value
 
 
+_NUMBERS = (float, int, np.float64)  # a plain number: checked without numpy
 GENERATORS = ("decoder", "moe-decoder")  # architectures the serving model prices (one token per decode step)
 
 
@@ -87,20 +94,50 @@ def generator(name):
     return model
 
 
+def context_limit(model):
+    """Tokens a sequence of ``model`` may hold: its extended window (rope scaling, as engines serve it)
+    where the catalog has one, else its native context; None when the catalog has neither."""
+    row = generator(model).row
+    return row.get("context_extended") or row.get("context")
+
+
 def check_context(model, tokens, argument="input_tokens + output_tokens"):
-    """``tokens`` per sequence checked against the model's context window (when the catalog has it)."""
-    limit = generator(model).row.get("context")
-    over = np.asarray(tokens) > limit if limit else False
-    if np.any(over):
-        raise InputError(argument, f"must not exceed {generator(model).name}'s context of {limit:,.0f} tokens",
-                         float(np.max(tokens)))
+    """``tokens`` per sequence checked against the model's context window (extended by rope scaling if it has one)."""
+    limit = context_limit(model)
+    if not limit:
+        return
+    if np.any(tokens > limit if type(tokens) in _NUMBERS else np.asarray(tokens) > limit):
+        extended = " (extended by rope scaling)" if generator(model).row.get("context_extended") else ""
+        raise InputError(argument, f"must not exceed {generator(model).name}'s context of {limit:,.0f} tokens"
+                                   f"{extended}", float(np.max(tokens)))
+
+
+_CACHE = {}  # (id of a catalog object, precision) -> (the object, its arguments): see _cached
+
+
+def _cached(kind, unit, precision_name, compute):
+    """``compute(unit, precision_name)``, once per catalog object and precision.
+
+    Keyed by the object's identity, which the entry keeps alive: a catalog override makes new
+    objects (new keys), so a stale answer cannot come back. At most 512 entries.
+    """
+    key = (kind, id(unit), precision_name)
+    hit = _CACHE.get(key)
+    if hit is None:
+        if len(_CACHE) >= 512:
+            _CACHE.clear()
+        hit = _CACHE[key] = (unit, compute(unit, precision_name))
+    return hit[1]
 
 
 def model_arguments(name, precision_name=DEFAULT_PRECISION):
     """The model half of the serving core's arguments (``core.MODEL_ARGUMENTS``) for a catalog model."""
+    return dict(_cached("model", generator(name), precision_name, _model_arguments))
+
+
+def _model_arguments(model, precision_name):
     from .core.params import ffn_params
 
-    model = generator(name)
     weight_bytes, kv_bytes, _ = precision(precision_name)
     n_layers, d_model, n_heads = (_needed(model, c) for c in ("n_layers", "d_model", "n_heads"))
     params = model.params
@@ -140,30 +177,44 @@ def model_arguments(name, precision_name=DEFAULT_PRECISION):
         "kv_bytes_per_token": n_layers * model.kv_elements_per_token * kv_bytes,
         "window": window, "window_layers": window_layers, "n_heads": n_heads, "n_kv_heads": n_kv_heads,
         "decode_attention_flops_per_attended": 2.0 * decode_width,
+        "expert_flops_per_token": 2.0 * k * moe_layers * per_expert,
     }
 
 
 def hardware_arguments(name, n_units=None, precision_name=DEFAULT_PRECISION):
     """The hardware half (``core.HARDWARE_ARGUMENTS``): one chip's figures and the replica's chip count."""
     unit = _named("hardware", catalog.hardware, name)
-    chip = catalog.hardware(unit.chip["name"])
     n_units = unit.chips if n_units is None else n_units
-    if chip.chip.get("interconnect_bytes_per_s") is None and np.all(np.asarray(n_units) <= 1):
-        link = 1.0  # one chip all-reduces nothing: the figure is never used, and the catalog may lack it
-    else:
-        link = chip.interconnect_bytes_per_s  # InputError naming the chip when it is missing
+    chip = dict(_cached("chip", unit, precision_name, _chip_arguments))
+    if chip["interconnect_bytes_per_s"] is None:
+        if np.any(np.asarray(n_units) > 1):
+            catalog.hardware(unit.chip["name"]).interconnect_bytes_per_s  # InputError naming the chip
+        chip["interconnect_bytes_per_s"] = 1.0  # one chip all-reduces nothing: the figure is never used
+    return {"n_units": n_units, **chip}
+
+
+def _chip_arguments(unit, precision_name):
+    chip = catalog.hardware(unit.chip["name"])
     column = precision(precision_name)[2]
     if column == "fp4" and chip.chip.get("peak_fp4_flops") is None:
         raise InputError("precision", f'"fp4" needs fp4 tensor cores, which {chip.name} lacks: give precision "int4" '
                                       "(4-bit weights, 16-bit math: the weights-only way such chips serve 4-bit "
                                       "checkpoints such as MXFP4)", precision_name)
-    return {
-        "n_units": n_units,
+    figures = {
         "peak_flops_per_s": chip.peak(column),
         "memory_bytes": chip.memory_bytes,
         "memory_bandwidth_bytes_per_s": chip.memory_bandwidth_bytes_per_s,
-        "interconnect_bytes_per_s": link,
+        "interconnect_bytes_per_s": chip.chip.get("interconnect_bytes_per_s"),
+        "scale_up_domain": chip.chip.get("scale_up_domain") or 0,
+        "scale_out_bytes_per_s": chip.chip.get("scale_out_bytes_per_s") or 0,
     }
+    # the chip's own measurements where the catalog has them (else the core's named defaults)
+    compute, bandwidth = chip.compute_efficiency(column), chip.bandwidth_efficiency
+    figures["compute_efficiency"] = core.COMPUTE_EFFICIENCY if compute is None else compute * SERVING_GEMM_SHARE
+    figures["bandwidth_efficiency"] = core.BANDWIDTH_EFFICIENCY if bandwidth is None else bandwidth
+    if not figures["scale_out_bytes_per_s"]:  # a PCIe card: its chips talk over the interconnect figure (PCIe)
+        figures["scale_up_domain"] = 0
+    return figures
 
 
 def price_per_chip_hour(name, price_per_hour=None, as_of=None, term="on_demand"):
@@ -194,18 +245,22 @@ def checked(function, model, efficiency, **numbers):
     ``numbers`` are the call's numeric arguments by name (None: not given); with
     ``input_tokens`` and ``output_tokens`` their sum must fit the model's context.
     """
-    unknown = sorted(efficiency.keys() - core.EFFICIENCY_ARGUMENTS.keys())
+    unknown = sorted(efficiency.keys() - core.EFFICIENCY_ARGUMENTS.keys() - {"parallel"})
     if unknown:
         import inspect
 
         valid = [name for name in inspect.signature(function).parameters if name != "efficiency"]
         raise TypeError(f"{function.__name__}() got an unknown keyword argument {unknown[0]!r}; valid: "
                         f"{', '.join(valid + list(core.EFFICIENCY_ARGUMENTS))}")
-    for argument, value in {**numbers, **efficiency}.items():
-        if value is not None and np.asarray(value).dtype.kind not in "iuf":
+    for argument, value in (*numbers.items(), *efficiency.items()):
+        if value is not None and type(value) not in _NUMBERS and argument != "parallel" and (
+                np.asarray(value).dtype.kind not in "iuf"):
             raise InputError(argument, "must be a number", value)
     if "input_tokens" in numbers and "output_tokens" in numbers:
-        check_context(model, np.asarray(numbers["input_tokens"]) + np.asarray(numbers["output_tokens"]))
+        inputs, outputs = numbers["input_tokens"], numbers["output_tokens"]
+        if not (type(inputs) in _NUMBERS and type(outputs) in _NUMBERS):
+            inputs, outputs = np.asarray(inputs), np.asarray(outputs)
+        check_context(model, inputs + outputs)
 
 
 def named(call, hardware):
@@ -222,7 +277,8 @@ def kv_cache_per_token(model, precision_name=DEFAULT_PRECISION):
 
 
 def serve_throughput(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
-                     output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=None, **efficiency):
+                     output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=None,
+                     batching="continuous", **efficiency):
     """Output tokens/s of one replica (see ``core.output_tokens_per_s``).
 
     >>> serve_throughput("Llama-2-70B", "A100-40GB", 1)
@@ -233,7 +289,7 @@ def serve_throughput(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_T
     checked(serve_throughput, model, efficiency, n_units=n_units, input_tokens=input_tokens,
             output_tokens=output_tokens, batch=batch)
     r = replica(model, hardware, n_units, precision_name, **efficiency)
-    return named(lambda: core.output_tokens_per_s(input_tokens, output_tokens, batch, **r), hardware)
+    return named(lambda: core.output_tokens_per_s(input_tokens, output_tokens, batch, batching, **r), hardware)
 
 
 LATENCIES = {"ttft": core.ttft_seconds, "tpot": core.tpot_seconds, "request": core.request_seconds}
@@ -242,19 +298,19 @@ COSTS = {"input": core.input_usd_per_million, "output": core.output_usd_per_mill
 
 def serve_latency(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
                   output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=1, which="ttft",
-                  **efficiency):
+                  batching="continuous", **efficiency):
     """Seconds: "ttft", "tpot" or "request" (see ``core.ttft_seconds`` and its neighbours)."""
     if which not in LATENCIES:
         raise InputError("which", 'must be "ttft", "tpot" or "request"', which)
     checked(serve_latency, model, efficiency, n_units=n_units, input_tokens=input_tokens,
             output_tokens=output_tokens, batch=batch)
     r = replica(model, hardware, n_units, precision_name, **efficiency)
-    return named(lambda: LATENCIES[which](input_tokens, output_tokens, batch, **r), hardware)
+    return named(lambda: LATENCIES[which](input_tokens, output_tokens, batch, batching, **r), hardware)
 
 
 def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
                output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, batch=None, per="output",
-               as_of=None, price_term="on_demand", **efficiency):
+               as_of=None, price_term="on_demand", batching="continuous", **efficiency):
     """USD per 1M "output" or "input" tokens, or per "request".
 
     ``price_per_hour`` per unit of ``hardware``: an instance's own price, a chip's per chip
@@ -267,7 +323,7 @@ def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=
             input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
     price = price_per_chip_hour(hardware, price_per_hour, as_of, price_term)
     r = replica(model, hardware, n_units, precision_name, **efficiency)
-    return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, **r), hardware)
+    return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, batching, **r), hardware)
 
 
 def max_batch(model, hardware, n_units=None, context=DEFAULT_CONTEXT,
@@ -279,14 +335,61 @@ def max_batch(model, hardware, n_units=None, context=DEFAULT_CONTEXT,
     return named(lambda: core.max_batch(context, **r), hardware)
 
 
+def _load_replica(model, hardware, precision_name, efficiency, **numbers):
+    checked(gpus_for_load, model, efficiency, **numbers)
+    r = replica(model, hardware, 1, precision_name, **efficiency)
+    del r["n_units"]
+    return r
+
+
+def load_plan(model, hardware, requests_per_s, input_tokens=DEFAULT_INPUT_TOKENS,
+              output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, ttft_s=None, tpot_s=None,
+              **efficiency):
+    """The plan a load needs (see ``core.load_plan``), with its cost: a dict of :data:`PLAN_FIELDS` and more.
+
+    ``usd_per_1m_output``: the plan's chips at the hardware's on-demand price per chip-hour over
+    the output tokens of the load (every chip-hour, headroom included, charged to output
+    tokens); NaN for a chip the catalog has no price for.
+
+    >>> plan = load_plan("Llama-3.1-8B", "p5.48xlarge", 20, 1000, 200, "fp8", ttft_s=1.0, tpot_s=0.05)
+    >>> plan["replicas"] * plan["chips_per_replica"] == gpus_for_load(
+    ...     "Llama-3.1-8B", "p5.48xlarge", 20, 1000, 200, "fp8", ttft_s=1.0, tpot_s=0.05)
+    True
+    """
+    r = _load_replica(model, hardware, precision_name, efficiency, requests_per_s=requests_per_s,
+                      input_tokens=input_tokens, output_tokens=output_tokens, ttft_s=ttft_s, tpot_s=tpot_s)
+    plan = named(lambda: core.load_plan(requests_per_s, input_tokens, output_tokens, ttft_s, tpot_s, **r), hardware)
+    try:
+        price = price_per_chip_hour(hardware)
+    except InputError:
+        price = float("nan")
+    plan["usd_per_1m_output"] = plan["chips"] * price / 3600.0 / (requests_per_s * output_tokens) * 1e6
+    return plan
+
+
+PLAN_FIELDS = ("replicas", "chips_per_replica", "concurrency", "ttft", "tpot", "usd_per_1m_output")
+
+
+def load_plan_value(model, hardware, requests_per_s, input_tokens=DEFAULT_INPUT_TOKENS,
+                    output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, ttft_s=None, tpot_s=None,
+                    which="replicas", **efficiency):
+    """One field of :func:`load_plan` (LOAD_PLAN's ``which``); a price the catalog lacks is an error."""
+    if which not in PLAN_FIELDS:
+        raise InputError("which", "must be one of " + ", ".join(f'"{f}"' for f in PLAN_FIELDS), which)
+    value = load_plan(model, hardware, requests_per_s, input_tokens, output_tokens, precision_name, ttft_s, tpot_s,
+                      **efficiency)[which]
+    if value != value:
+        raise InputError("hardware", f"has no on-demand price in the catalog: give an instance (e.g. "
+                                     f'"p5.48xlarge") for "{which}"', hardware)
+    return value
+
+
 def gpus_for_load(model, hardware, requests_per_s, input_tokens=DEFAULT_INPUT_TOKENS,
                   output_tokens=DEFAULT_OUTPUT_TOKENS, precision_name=DEFAULT_PRECISION, ttft_s=None, tpot_s=None,
                   **efficiency):
-    """Whole chips a load needs under latency targets (see ``core.chips_for_load``)."""
-    checked(gpus_for_load, model, efficiency, requests_per_s=requests_per_s, input_tokens=input_tokens,
-            output_tokens=output_tokens, ttft_s=ttft_s, tpot_s=tpot_s)
-    r = replica(model, hardware, 1, precision_name, **efficiency)
-    del r["n_units"]
+    """Whole chips a load needs under latency targets: :func:`load_plan`'s replicas x chips per replica."""
+    r = _load_replica(model, hardware, precision_name, efficiency, requests_per_s=requests_per_s,
+                      input_tokens=input_tokens, output_tokens=output_tokens, ttft_s=ttft_s, tpot_s=tpot_s)
     return named(lambda: core.chips_for_load(requests_per_s, input_tokens, output_tokens, ttft_s, tpot_s, **r),
                  hardware)
 

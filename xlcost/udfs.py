@@ -926,11 +926,13 @@ def _serve(function, model, hardware, precision, **numbers):
     )
 
 
-def _with_choice(function, key, codes):
-    names = {code: name for name, code in codes.items()}
+def _with_choice(function, **codes):
+    """``function`` taking its text choices (``key`` -> {name: code}) back as names from their codes."""
+    names = {key: {code: name for name, code in options.items()} for key, options in codes.items()}
 
     def call(model, hardware, precision_name, **values):
-        values[key] = names[values[key]]
+        for key, options in names.items():
+            values[key] = options[values[key]]
         return function(model, hardware, precision_name=precision_name, **values)
 
     return call
@@ -940,21 +942,40 @@ _PRICE_PER_HOUR = ("Optional. USD per hour of the hardware as named: an instance
                    "chip's per chip, as INFER_COST reads it. Empty: the instance's on-demand catalog price (a chip: give one).")
 
 
+def _codes(argument):
+    return {name: float(code) for code, name in enumerate(CHOICES[argument])}
+
+
 _WHICH = {"ttft": 0.0, "tpot": 1.0, "request": 2.0}
 _PER = {"output": 0.0, "input": 1.0, "request": 2.0}
+_BATCHING = _codes("batching")  # "continuous" (the default) first
+_PARALLEL = _codes("parallel")  # "tp" (the default) first
+_BATCHING_DOC = ('Optional. "continuous" (the default: batch = requests in flight, prompts prefilled beside the '
+                 'others\' decode steps) or "static" (the batch starts and ends together, its prefill first).')
+_PARALLEL_DOC = ('Optional. "tp" (tensor parallel, the default) or "dep" (mixture of experts: attention data-parallel '
+                 '+ expert parallel, each chip with its own sequences\' KV cache).')
+
+
+def _choices(batching=None, parallel=None):
+    """The batching and parallel cells as their codes (empty: the defaults)."""
+    out = {"parallel": ev.choice(parallel, "parallel", _PARALLEL, 0.0)}
+    if batching is not False:
+        out["batching"] = ev.choice(batching, "batching", _BATCHING, 0.0)
+    return out
 
 
 @_udf(
     "Output tokens/s of one replica of n_units chips (tensor parallel) serving a catalog model: roofline of "
     "compute and memory bandwidth with calibrated efficiencies, prefill included (docs/serving.md).",
     model=_SERVE_MODEL, hardware=_SERVE_HARDWARE, n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT,
-    precision=_PRECISION, batch=_BATCH_MAX,
+    precision=_PRECISION, batch=_BATCH_MAX, batching=_BATCHING_DOC, parallel=_PARALLEL_DOC,
 )
 def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_tokens=None, precision=None,
-                     batch=None):
-    return _serve(serving.serve_throughput, model, hardware, precision,
-                  n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
-                  output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"))
+                     batch=None, batching=None, parallel=None):
+    return _serve(_with_choice(serving.serve_throughput, batching=_BATCHING, parallel=_PARALLEL), model, hardware,
+                  precision, n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
+                  output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"),
+                  **_choices(batching, parallel))
 
 
 @_udf(
@@ -964,14 +985,16 @@ def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_to
     price_per_hour=_PRICE_PER_HOUR,
     n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT, precision=_PRECISION, batch=_BATCH_MAX,
     per='Optional. "output" (USD per 1M output tokens, the default), "input" (per 1M input tokens) or "request".',
+    batching=_BATCHING_DOC, parallel=_PARALLEL_DOC,
 )
 def SERVE_COST(model, hardware, price_per_hour=None, n_units=None, input_tokens=None, output_tokens=None,
-               precision=None, batch=None, per=None):
-    return _serve(_with_choice(serving.serve_cost, "per", _PER), model, hardware, precision,
+               precision=None, batch=None, per=None, batching=None, parallel=None):
+    return _serve(_with_choice(serving.serve_cost, per=_PER, batching=_BATCHING, parallel=_PARALLEL), model,
+                  hardware, precision,
                   price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
                   n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"),
-                  per=ev.choice(per, "per", _PER, 0.0))
+                  per=ev.choice(per, "per", _PER, 0.0), **_choices(batching, parallel))
 
 
 @_udf(
@@ -1002,33 +1025,62 @@ def BREAK_EVEN_LOAD(model, hardware, api_model, price_per_hour=None, n_units=Non
     "(a decode step) or the whole request.",
     model=_SERVE_MODEL, hardware=_SERVE_HARDWARE, n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT,
     precision=_PRECISION,
-    batch="Optional. Requests served together. Empty: 1.",
+    batch="Optional. Requests served together (continuous: in flight). Empty: 1.",
     which='Optional. "ttft" (time to first token, the default), "tpot" (time per output token) or "request".',
+    batching=_BATCHING_DOC, parallel=_PARALLEL_DOC,
 )
 def SERVE_LATENCY(model, hardware, n_units=None, input_tokens=None, output_tokens=None, precision=None, batch=None,
-                  which=None):
-    return _serve(_with_choice(serving.serve_latency, "which", _WHICH), model, hardware, precision,
-                  n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
+                  which=None, batching=None, parallel=None):
+    return _serve(_with_choice(serving.serve_latency, which=_WHICH, batching=_BATCHING, parallel=_PARALLEL), model,
+                  hardware, precision, n_units=_optional(n_units, "n_units"),
+                  input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"),
-                  batch=ev.number(batch, "batch", "count", default=1.0), which=ev.choice(which, "which", _WHICH, 0.0))
+                  batch=ev.number(batch, "batch", "count", default=1.0), which=ev.choice(which, "which", _WHICH, 0.0),
+                  **_choices(batching, parallel))
+
+
+_LOAD_DOCS = dict(
+    model=_SERVE_MODEL, hardware='A chip ("H100") or an instance (its chip, and its on-demand price per chip).',
+    requests_per_second="Requests arriving per second, e.g. 333 (1,000 users asking every 3 s).",
+    input_tokens=_INPUT, output_tokens=_OUTPUT, precision=_PRECISION,
+    ttft_s='Optional. Longest acceptable time to first token, e.g. 1 or "1 s" or "800ms". Empty: no target.',
+    tpot_s='Optional. Longest acceptable time per output token, e.g. 0.05 or "50ms". Empty: no target.',
+)
+
+
+def _load_arguments(requests_per_second, input_tokens, output_tokens, ttft_s, tpot_s):
+    return dict(requests_per_s=ev.number(requests_per_second, "requests_per_second", "count"),
+                input_tokens=_optional(input_tokens, "input_tokens"),
+                output_tokens=_optional(output_tokens, "output_tokens"),
+                ttft_s=_optional(ttft_s, "ttft_s", "seconds"), tpot_s=_optional(tpot_s, "tpot_s", "seconds"))
 
 
 @_udf(
-    "Whole chips a load of requests_per_second needs: the cheapest tensor-parallel replica (1, 2, 4 or 8 chips) and batch "
-    "that fit in memory and meet the latency targets, times the replicas needed.",
-    model=_SERVE_MODEL, hardware='A chip ("H100") or an instance (its chip is used).',
-    requests_per_second="Requests arriving per second, e.g. 333 (1,000 users asking every 3 s).",
-    input_tokens=_INPUT, output_tokens=_OUTPUT, precision=_PRECISION,
-    ttft_s="Optional. Longest acceptable time to first token, seconds. Empty: no target.",
-    tpot_s="Optional. Longest acceptable time per output token, seconds. Empty: no target.",
+    "Whole chips a load of requests_per_second needs under continuous batching: the cheapest replica (1, 2, 4 or 8 "
+    "chips) and concurrency that fit and meet the latency targets, times the replicas needed (LOAD_PLAN details it).",
+    **_LOAD_DOCS,
 )
 def GPUS_FOR_LOAD(model, hardware, requests_per_second, input_tokens=None, output_tokens=None, precision=None,
                   ttft_s=None, tpot_s=None):
     return _serve(serving.gpus_for_load, model, hardware, precision,
-                  requests_per_s=ev.number(requests_per_second, "requests_per_second", "count"),
-                  input_tokens=_optional(input_tokens, "input_tokens"),
-                  output_tokens=_optional(output_tokens, "output_tokens"),
-                  ttft_s=_optional(ttft_s, "ttft_s"), tpot_s=_optional(tpot_s, "tpot_s"))
+                  **_load_arguments(requests_per_second, input_tokens, output_tokens, ttft_s, tpot_s))
+
+
+_PLAN = {name: float(code) for code, name in enumerate(serving.PLAN_FIELDS)}
+
+
+@_udf(
+    "The plan GPUS_FOR_LOAD chose: replicas, chips per replica, concurrency per replica, its TTFT and TPOT in "
+    "seconds, and USD per 1M output tokens at that load (replicas x chips per replica = GPUS_FOR_LOAD).",
+    **_LOAD_DOCS,
+    which='Optional. "replicas" (the default), "chips_per_replica", "concurrency", "ttft", "tpot" or '
+          '"usd_per_1m_output" (the chips\' on-demand price over the output tokens of the load).',
+)
+def LOAD_PLAN(model, hardware, requests_per_second, input_tokens=None, output_tokens=None, precision=None,
+              ttft_s=None, tpot_s=None, which=None):
+    return _serve(_with_choice(serving.load_plan_value, which=_PLAN), model, hardware, precision,
+                  **_load_arguments(requests_per_second, input_tokens, output_tokens, ttft_s, tpot_s),
+                  which=ev.choice(which, "which", _PLAN, 0.0))
 
 
 @_udf(
@@ -1049,12 +1101,13 @@ def KV_CACHE_PER_TOKEN(model, precision=None):
     "the memory the weights leave).",
     model=_SERVE_MODEL, hardware=_SERVE_HARDWARE, n_units=_N_UNITS,
     context=f"Optional. Tokens per sequence (prompt + output). Empty: {serving.DEFAULT_CONTEXT:,.0f}.",
-    precision=_PRECISION,
+    precision=_PRECISION, parallel=_PARALLEL_DOC,
 )
-def MAX_BATCH(model, hardware, n_units=None, context=None, precision=None):
-    return _serve(serving.max_batch, model, hardware, precision, n_units=_optional(n_units, "n_units"),
-                  context=ev.number(context, "context", "count",
-                                    default=serving.DEFAULT_CONTEXT))
+def MAX_BATCH(model, hardware, n_units=None, context=None, precision=None, parallel=None):
+    return _serve(_with_choice(serving.max_batch, parallel=_PARALLEL), model, hardware, precision,
+                  n_units=_optional(n_units, "n_units"),
+                  context=ev.number(context, "context", "count", default=serving.DEFAULT_CONTEXT),
+                  **_choices(False, parallel))
 
 
 __all__ = [
@@ -1064,7 +1117,8 @@ __all__ = [
     "CHINCHILLA_LOSS", "COMPUTE_OPTIMAL_PARAMS", "COMPUTE_OPTIMAL_TOKENS",
     "WORDS_TO_TOKENS", "QUERY_REVENUE", "QUERY_COST",
     "XLCOST_SPEC", "XLCOST_CATALOG", "API_COST",
-    "SERVE_THROUGHPUT", "SERVE_COST", "BREAK_EVEN_LOAD", "SERVE_LATENCY", "GPUS_FOR_LOAD", "KV_CACHE_PER_TOKEN", "MAX_BATCH",
+    "SERVE_THROUGHPUT", "SERVE_COST", "BREAK_EVEN_LOAD", "SERVE_LATENCY", "GPUS_FOR_LOAD", "LOAD_PLAN",
+    "KV_CACHE_PER_TOKEN", "MAX_BATCH",
 ]
 
 

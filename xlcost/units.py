@@ -2,7 +2,8 @@
 
 Counts take SI-style suffixes (K, M, B or G, T, P; case-insensitive), bytes take
 KB/MB/GB/TB/PB (decimal) or KiB/MiB/GiB/TiB (binary), rates end in "/s", FLOPs
-may be written "312 TFLOPS" or "624 TOPS", and a percentage is divided by 100.
+may be written "312 TFLOPS" or "624 TOPS", a percentage is divided by 100, and a
+duration is in s, ms, us (or µs) or min ("50ms" is 0.05 where seconds are expected).
 
 >>> parse_quantity("175B", "params")
 175000000000.0
@@ -22,7 +23,7 @@ _BINARY = {"KI": 2.0**10, "MI": 2.0**20, "GI": 2.0**30, "TI": 2.0**40, "PI": 2.0
 # thousands grouped "1,000" ("0,213" is a European decimal, not 213: refused as ambiguous)
 _NUMBER = r"(?P<number>[+-]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+(?:[eE][+-]?\d+)?)"
 _PATTERN = re.compile(
-    r"^(?P<dollar>\$?)\s*" + _NUMBER + r"\s*(?P<unit>[A-Za-z%/\-]*(?:/s)?)$"
+    r"^(?P<dollar>\$?)\s*" + _NUMBER + r"\s*(?P<unit>[A-Za-z\u00b5%/\-]*(?:/s)?)$"
 )
 
 # unit text (upper-cased, spaces removed) -> (dimension, scale); a bare prefix is a count
@@ -45,13 +46,16 @@ _UNITS["%"] = ("fraction", 0.01)
 _UNITS["USD"] = ("usd", 1.0)
 _UNITS["BYTES"] = ("bytes", 1.0)
 _UNITS["PF-DAYS"] = ("flops", 1e15 * 86400)
+# durations (latency targets): "1 s", "50ms", "800 us", "2 min"
+_UNITS.update({"S": ("seconds", 1.0), "MS": ("seconds", 1e-3), "US": ("seconds", 1e-6), "\u039cS": ("seconds", 1e-6),
+               "SEC": ("seconds", 1.0), "MIN": ("seconds", 60.0)})
 _UNITS["PFLOPS-DAYS"] = ("flops", 1e15 * 86400)
 
 _BITS = re.compile(r"^[KMGTP]I?b(/s)?$")  # "Gb", "Mb/s": bits, not bytes
 
 # which written dimensions an argument expecting `expect` accepts
 _ACCEPTS = {
-    None: {"count", "flops", "flop/s", "bytes", "bytes/s", "fraction", "usd"},
+    None: {"count", "flops", "flop/s", "bytes", "bytes/s", "fraction", "usd", "seconds"},
     "count": {"count"},
     "fraction": {"count", "fraction"},
     "flops": {"count", "flops"},
@@ -59,6 +63,7 @@ _ACCEPTS = {
     "bytes": {"count", "bytes"},
     "bytes/s": {"count", "bytes/s"},
     "usd": {"count", "usd"},
+    "seconds": {"count", "seconds"},
 }
 DIMENSIONS = tuple(d for d in _ACCEPTS if d)
 

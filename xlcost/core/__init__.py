@@ -36,7 +36,10 @@ from .params import attention_params, ffn_params, mla_attention_params, moe_ffn_
 from .scaling import chinchilla_loss, compute_optimal_params, compute_optimal_tokens
 from .serving import (
     allreduce_seconds,
+    alltoall_seconds,
     attended_token_layers,
+    expert_gemm_efficiency,
+    expert_seconds,
     forward_seconds,
     kv_bytes_per_sequence,
     kv_bytes_per_token,
@@ -57,6 +60,7 @@ __all__ = [
     # parameter counts of transformer blocks (xlcost.core.params)
     "attention_params", "ffn_params", "mla_attention_params", "moe_ffn_params",
     # serving building blocks with explicit arguments, for workbooks (xlcost.core.serving)
-    "allreduce_seconds", "attended_token_layers", "forward_seconds", "kv_bytes_per_sequence", "kv_bytes_per_token",
-    "kv_fit_batch", "weight_bytes", "weight_bytes_read",
+    "allreduce_seconds", "alltoall_seconds", "attended_token_layers", "expert_gemm_efficiency", "expert_seconds",
+    "forward_seconds", "kv_bytes_per_sequence", "kv_bytes_per_token", "kv_fit_batch", "weight_bytes",
+    "weight_bytes_read",
 ]

@@ -104,8 +104,8 @@ ARGUMENTS = {
     "input_tokens": Argument(_COUNT, "prompt tokens per request"),
     "output_tokens": Argument(_COUNT, "generated tokens per request"),
     "requests_per_s": Argument(_COUNT, "requests per second"),
-    "ttft_s": Argument(_COUNT, "seconds to first token"),
-    "tpot_s": Argument(_COUNT, "seconds per output token"),
+    "ttft_s": Argument("seconds", "seconds to first token"),
+    "tpot_s": Argument("seconds", "seconds per output token"),
     "latent_dim": Argument(_COUNT, "cached latent width per token per layer (MLA)"),
     "window": Argument(_COUNT, "sliding-window tokens"),
     "window_layers": Argument(_COUNT, "layers with a sliding window"),
@@ -142,6 +142,19 @@ ARGUMENTS = {
     "gated": Argument("flag", "true/false"),
     "grad_bytes": Argument("bytes", "bytes per gradient"),
     "optimizer_bytes": Argument("bytes", "bytes of optimizer state per parameter"),
+    "expert_tokens_half": Argument(_COUNT, "tokens per expert per step at half grouped-GEMM efficiency"),
+    "expert_params_half": Argument(_COUNT, "parameters of one expert at half grouped-GEMM efficiency"),
+    "tokens_per_expert": Argument(_COUNT, "tokens (rows) one expert gets in a step"),
+    "params_per_expert": Argument(_COUNT, "parameters of one routed expert of one layer"),
+    "expert_weight_bytes_read": Argument("bytes", "bytes of routed experts read"),
+    "decode_attention_flops_per_attended": Argument("flops", "FLOPs per attended token per layer, decode"),
+    "max_sequences": Argument(_COUNT, "sequences in flight per scheduler (engine cap)"),
+    "max_tokens_per_step": Argument(_COUNT, "tokens per engine step per scheduler (engine cap)"),
+    "expert_flops_per_token": Argument("flops", "FLOPs per token in routed experts"),
+    "scale_up_domain": Argument(_COUNT, "chips one scale-up link joins"),
+    "scale_out_bytes_per_s": Argument("bytes/s", "bytes/s, one direction per chip"),
+    "batching": Argument("choice", "batching"),
+    "parallel": Argument("choice", "parallelism"),
     # money
     "price_usd_per_hour": Argument("usd", "USD per unit-hour"),
     "price_usd_per_1k_tokens": Argument("usd", "USD per 1,000 tokens"),
@@ -176,6 +189,17 @@ CHOICES = {
         "alpha 0.34, beta 0.28",
         "besiroglu": "Besiroglu et al. 2024 (arXiv 2404.10102) refit: E 1.8172, A 482.01, B 2085.43, "
         "alpha 0.3478, beta 0.3658",
+    },
+    "batching": {
+        "continuous": "in-flight batching: batch = requests in flight; prompts of joining requests are prefilled "
+        "in the same steps as the others' decode tokens (TensorRT-LLM, vLLM, SGLang)",
+        "static": "the batch starts and ends together, its prefill before any decode step (TensorRT-LLM's "
+        "gptSessionBenchmark tables of 2023-2024)",
+    },
+    "parallel": {
+        "tp": "tensor parallel: every chip holds 1/n of every weight matrix; two all-reduces per layer",
+        "dep": "attention data-parallel + expert parallel: every chip serves its own sequences with the whole "
+        "non-expert weights and its own KV cache, the routed experts spread over the chips (all-to-all per MoE layer)",
     },
     "method": {
         "approach1": "Hoffmann et al. 2022 Approach 1, Table 3: N ∝ C^0.50, 67B at 5.76e23 FLOPs",

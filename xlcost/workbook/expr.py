@@ -347,7 +347,7 @@ def _if(condition, then, otherwise=lambda: False):
 
 # the functions a template formula may call (with xlcost's own Excel functions): an allow-list
 FUNCTIONS = {
-    "MAX": max, "MIN": min, "ABS": abs, "ROUNDUP": _roundup, "ROUND": _round,
+    "MAX": max, "MIN": min, "ABS": abs, "ROUNDUP": _roundup, "ROUND": _round, "INT": math.floor,
     "SQRT": math.sqrt, "LN": math.log, "EXP": math.exp, "LOG10": math.log10,
     "IF": _if, "CEILING": lambda x, s=1: math.ceil(x / s) * s,
     "SUM": lambda *xs: sum(x for x in xs if _is_number(x)), "COUNT": lambda *xs: sum(map(_is_number, xs)),

@@ -34,7 +34,7 @@ def _figures(model, hardware, n_units, precision):
     m, h = catalog.model(model), catalog.hardware(hardware)
     sources = {"model": (f"models:{m.name}", f"{m.row['source']} ({m.row['date']})"),
                "chip": (f"chips:{h.chip['name']}", f"{h.chip['source']} ({h.chip['date']})")}
-    figures["context"] = float(m.row["context"])
+    figures["context"] = float(serving.context_limit(model))
     if h.instance:
         figures["price_per_chip_hour"] = serving.price_per_chip_hour(hardware)
         sources["instance"] = (f"instances:{h.name}",
@@ -62,7 +62,7 @@ def value(replica, figure, where):
     elif figure == "n_units":
         used = ()  # the row's own (an instance's chip count when it gives none)
     elif figure in ("peak_flops_per_s", "memory_bytes", "memory_bandwidth_bytes_per_s",
-                    "interconnect_bytes_per_s"):
+                    "interconnect_bytes_per_s", "compute_efficiency", "bandwidth_efficiency"):
         used = ("chip",)
     else:
         used = ("model",)
