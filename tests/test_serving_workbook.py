@@ -62,7 +62,8 @@ def test_t17_and_build_against_buy(book):
     # DeepSeek's API list price: $0.28 in, $0.42 out per 1M (2025-09-29): 1,000 + 1,000 tokens = $0.0007
     assert book("bvb_api_usd_per_request") == pytest.approx(0.0007)
     # the sheet's break-even is BREAK_EVEN_LOAD's: self-hosted per request over the API's
-    load = udfs.BREAK_EVEN_LOAD("DeepSeek-V3", "coreweave-hgx-h200", "deepseek-chat", None, 8, 1000, 1000, "fp8")
+    load = udfs.BREAK_EVEN_LOAD("DeepSeek-V3", "coreweave-hgx-h200", "deepseek-chat", None, 8, 1000, 1000, "fp8", None,
+                                "dep")  # as engines serve DeepSeek-V3: attention data-parallel + expert parallel
     assert book("bvb_breakeven_utilisation") == pytest.approx(load, rel=1e-9)
 
 

@@ -950,6 +950,7 @@ _WHICH = {"ttft": 0.0, "tpot": 1.0, "request": 2.0}
 _PER = {"output": 0.0, "input": 1.0, "request": 2.0}
 _BATCHING = _codes("batching")  # "continuous" (the default) first
 _PARALLEL = _codes("parallel")  # "tp" (the default) first
+_PARALLEL_NAMES = {code: name for name, code in _PARALLEL.items()}
 _BATCHING_DOC = ('Optional. "continuous" (the default: batch = requests in flight, prompts prefilled beside the '
                  'others\' decode steps) or "static" (the batch starts and ends together, its prefill first).')
 _PARALLEL_DOC = ('Optional. "tp" (tensor parallel, the default) or "dep" (mixture of experts: attention data-parallel '
@@ -1005,19 +1006,20 @@ def SERVE_COST(model, hardware, price_per_hour=None, n_units=None, input_tokens=
     price_per_hour=_PRICE_PER_HOUR, n_units=_N_UNITS, input_tokens=_INPUT, output_tokens=_OUTPUT,
     precision=_PRECISION,
     as_of="Optional. A date: the instance's and the API's prices in force then. Empty: the newest.",
+    parallel=_PARALLEL_DOC,
 )
 def BREAK_EVEN_LOAD(model, hardware, api_model, price_per_hour=None, n_units=None, input_tokens=None,
-                    output_tokens=None, precision=None, as_of=None):
+                    output_tokens=None, precision=None, as_of=None, parallel=None):
     when = _as_of(as_of)
 
-    def call(model, hardware, precision_name, api_model, **values):
+    def call(model, hardware, precision_name, api_model, parallel, **values):
         return build_vs_buy.break_even_load(model, hardware, api_model, precision_name=precision_name, as_of=when,
-                                            **values)
+                                            parallel=_PARALLEL_NAMES[parallel], **values)
 
     return _serve(call, model, hardware, precision, api_model=ev.text(api_model, "api_model"),
                   price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
                   n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
-                  output_tokens=_optional(output_tokens, "output_tokens"))
+                  output_tokens=_optional(output_tokens, "output_tokens"), **_choices(False, parallel))
 
 
 @_udf(
