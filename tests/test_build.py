@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def _mini(tmp_path, fields, extra=""):
     directory.mkdir(exist_ok=True)
     (directory / "mini.toml").write_text(
         f'[workbook]\nfile = "mini.xlsx"\ntitle = "Mini"\n{extra}\n'
-        '[[table]]\nsheet = "Data"\nid = "M1"\ntitle = "A table"\n' + fields,
+        '[[table]]\nsheet = "Mini"\nid = "M1"\ntitle = "A table"\n' + fields,
         encoding="utf-8",
     )
     return directory
@@ -110,6 +111,33 @@ def test_committed_workbooks_equal_a_fresh_build_cell_by_cell(fresh, name):
     assert names == fresh_names
     drift = sorted(k for k in set(cells) | set(fresh_cells) if cells.get(k) != fresh_cells.get(k))
     assert not drift, f"{name}: {len(drift)} cells differ from the templates, e.g. {drift[:5]}: run `xlcost build`"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_data_sheet_is_the_whole_workbook_as_one_tidy_table(fresh, books, name):
+    """Issue 19: pandas reads every figure from the Data sheet, each a formula on the cell it reports."""
+    pd = pytest.importorskip("pandas")
+    out, _ = fresh
+    data = pd.read_excel(out / f"{name}.xlsx", sheet_name="Data")
+    assert list(data.columns) == ["table", "row", "column", "value", "unit", "source"]
+    book = books[name]
+    stored = openpyxl.load_workbook(out / f"{name}.xlsx", data_only=True)
+    formulas = openpyxl.load_workbook(out / f"{name}.xlsx")["Data"]
+    reported = {}  # (sheet, coordinate) -> the Data row's value
+    for r in range(2, formulas.max_row + 1):
+        quoted, plain, column, row = re.findall(r"(?:'([^']+)'|(\w+))!\$([A-Z]+)\$(\d+)", formulas.cell(r, 4).value)[-1]
+        reported[(quoted or plain, f"{column}{row}")] = data.value[r - 2]
+    computed = [ref for ref in book.computed if ref.about]
+    assert len(computed) >= 0.9 * len(book.computed) and computed
+    for ref in computed:
+        assert (ref.sheet, ref.coordinate) in reported, f"{name}: {ref.sheet}!{ref.coordinate} {ref.name} not in Data"
+        home = stored[ref.sheet][ref.coordinate].value
+        got = reported[(ref.sheet, ref.coordinate)]
+        if isinstance(home, (int, float)):
+            assert got == pytest.approx(home, rel=1e-12), (ref.sheet, ref.coordinate)
+        else:
+            assert str(got) == str(home) or (pd.isna(got) and home in ("", None)), (ref.sheet, ref.coordinate)
+    assert data.unit.notna().any() and data.source.notna().all()
 
 
 # ---------------------------------------------------------------- formulas
@@ -296,12 +324,12 @@ def test_formula_like_text_is_stored_as_text(tmp_path):
     )
     out = tmp_path / "out"
     build_all(out, template_dir=_mini(tmp_path, fields, extra="assumptions = false"))
-    ws = openpyxl.load_workbook(out / "mini.xlsx")["Data"]
+    ws = openpyxl.load_workbook(out / "mini.xlsx")["Mini"]
     texts = [c for row in ws.iter_rows() for c in row if c.value in hostile]
     assert len(texts) == 3 * len(hostile)  # label, input value and source of each field
     assert all(c.data_type == "s" and c.quotePrefix for c in texts)
     with zipfile.ZipFile(out / "mini.xlsx") as archive:
-        assert "<f>" not in archive.read("xl/worksheets/sheet2.xml").decode()  # no formula on the Data sheet
+        assert "<f>" not in archive.read("xl/worksheets/sheet2.xml").decode()  # no formula on the table's sheet
 
 
 def test_outputs_outside_the_target_directory_are_refused(tmp_path):
@@ -566,8 +594,8 @@ def test_rows_over_catalog_entries_with_per_row_inputs_groups_and_columns(tmp_pa
     assert (value["tokens_layers_l7"], value["tokens_layers_l70"]) == (320, 2400)
     assert value["mean_layers_l7"] == value["mean_layers_l70"] == 56
     # per-row inputs stay typed in their rows; the catalog figures say where they come from
-    assert book.names["tokens_l7"].sheet == "Data"
-    sources = [c.value for c in book.sheets["Data"].cells.values() if isinstance(c.value, str)]
+    assert book.names["tokens_l7"].sheet == "Mini"
+    sources = [c.value for c in book.sheets["Mini"].cells.values() if isinstance(c.value, str)]
     assert any("Llama-2-70B" in text for text in sources)
 
 

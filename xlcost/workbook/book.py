@@ -20,6 +20,7 @@ from .expr import TemplateError
 CONTENTS = "Contents"
 ASSUMPTIONS = "Assumptions"
 SOURCES = "Sources"
+DATA = "Data"
 
 # styles whose text may run long: they wrap inside their column (or merged row) instead of widening it
 WRAPPED_STYLES = ("caption", "source", "note", "source_col", "method", "title", "check", "catalog_text")
@@ -60,6 +61,7 @@ class Ref:
     where: str = ""
     table: str = ""  # the id of the table it belongs to
     binding: tuple | None = None  # grid cells: (the grid's formula Ref, {stand-in id: this cell's axis Ref})
+    about: tuple | None = None  # (row, column, unit, source) as the Data sheet reports it
 
     @property
     def coordinate(self):
@@ -139,6 +141,7 @@ class Sheet:
     breaks: list = field(default_factory=list)  # rows after which a printed page ends
     header_rows: tuple | None = None  # rows repeated at the top of every printed page
     print_cols: int | None = None  # print only columns 1..print_cols (a rows table's lead columns and source)
+    print_rows: int | None = None  # print only rows 1..print_rows (the Data sheet's first page)
     freeze: str | None = None
     row: int = 1
     tables: list = field(default_factory=list)  # (id, title, first row)

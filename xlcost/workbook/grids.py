@@ -81,6 +81,8 @@ class GridLayout:
                           where=where, table=table.get("id", ""))
                 ref.excel = ref.coordinate
                 ref.binding = (probe, {id(row_axis): row_ref, id(col_axis): col_ref})
+                ref.about = (f"{rows['label']} = {row_ref.value:g}", f"{cols['label']} = {col_ref.value:g}",
+                             table.get("unit", ""), f"xlcost core: {probe.quantity}" if probe.quantity else "formula")
                 self.book.computed.append(ref)
                 sheet.cells[(ref.row, ref.col)] = Cell(None, "computed", fmt, ref=ref)
                 line.append(ref)

@@ -13,6 +13,7 @@ from .audit import AuditLayout
 from .book import ASSUMPTIONS, CONTENTS, SOURCES, Book, no_cycle_collection
 from .chart_layout import ChartLayout
 from .contents import ContentsLayout
+from .data import DataLayout
 from .expr import TemplateError
 from .grids import GridLayout
 from .sheets import OtherSheets
@@ -22,7 +23,7 @@ _A1 = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[RrCc]([0-9]*)$|^[Rr][0-9]*[Cc][0-9]*$
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets, ChartLayout):
+class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets, ChartLayout, DataLayout):
     def __init__(self, data):
         self.data = data
         wb = data["workbook"]
@@ -48,6 +49,7 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
             self.book.sheets[ASSUMPTIONS] = self.book.sheets.pop(ASSUMPTIONS)
         self._sources_sheet()
         self._checks_sheet()
+        self._data_sheet()
         for sheet in self.book.sheets.values():
             self._place_charts(sheet)
         if CONTENTS in self.book.sheets:

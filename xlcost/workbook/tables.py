@@ -49,6 +49,14 @@ def catalog_value(spec, where):
     return value, f"catalog {table}: {row['name']}.{column} ({row['source']}, {row['date']})"
 
 
+def _about(spec, items, i, shared, rows_layout, source):
+    """(row, column, unit, source) of a table cell as the Data sheet reports it: the row and column it sits in
+    (the item's label; empty for a value every item shares)."""
+    item = "" if shared or (len(items) == 1 and not items[0]["key"]) else items[i]["label"]
+    row, column = (item, spec["label"]) if rows_layout else (spec["label"], item)
+    return row, column, spec.get("unit", ""), source or "template (no source given)"
+
+
 def short(text, limit=200):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -206,6 +214,7 @@ class TableLayout:
                 self.book.inputs.append(ref)
                 sheet.put(row, col, value, "input_text" if isinstance(value, str) else "input", fmt)
                 self._validation(sheet, spec, ref)
+            ref.about = _about(spec, items, i, shared, rows_layout, source)
             out.append(ref)
         if shared and n > 1:
             if not rows_layout:
@@ -303,7 +312,11 @@ class TableLayout:
             sheet.merges.append((cells[0][0], cells[0][1], cells[-1][0], cells[-1][1]))
             out = out * n
         how = spec.get("method") or (f"xlcost core: {spec['quantity']}" if "quantity" in spec else "")
-        return out, "; ".join(t for t in (how, spec.get("source", "")) if t)
+        text = "; ".join(t for t in (how, spec.get("source", "")) if t)
+        for i, ref in enumerate(out[:1] if shared else out):
+            if ref is not None:
+                ref.about = _about(spec, items, i, shared, rows_layout, text or "formula")
+        return out, text
 
     def _emit(self, sheet, ref):
         sheet.cells[(ref.row, ref.col)].value = Formula("=" + names.formula_text(self.book, ref))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .expr import TemplateError
 
-WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents", "assumptions", "sources"}
+WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents", "assumptions", "sources", "data"}
 TABLE_KEYS = {
     "table": {"kind", "sheet", "id", "title", "caption", "source", "notes", "prefix", "layout", "items",
               "field", "chart", "label_header", "width", "replica", "lead"},

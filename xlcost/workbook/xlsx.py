@@ -203,7 +203,7 @@ def _print_setup(ws, sheet):
     elif scale < 1:  # too wide for one page at readable type: pages run across, each repeating the names
         ws.print_title_cols = "A:A"
     if sheet.print_cols:  # the other columns (a rows table's inputs and steps) are on screen only
-        ws.print_area = f"A1:{get_column_letter(sheet.print_cols)}{max(r for r, _ in sheet.cells)}"
+        ws.print_area = f"A1:{get_column_letter(sheet.print_cols)}{sheet.print_rows or max(r for r, _ in sheet.cells)}"
     if sheet.header_rows:
         ws.print_title_rows = f"{sheet.header_rows[0]}:{sheet.header_rows[1]}"
     ws.oddFooter.left.text = "&A"
