@@ -26,7 +26,7 @@ def _template(tmp_path, formulas, name="m"):
     """A template with inputs xa, xb, xc and one formula field per entry of ``formulas``."""
     directory = tmp_path / f"templates_{name}"
     directory.mkdir()
-    text = f'[workbook]\nfile = "{name}.xlsx"\ntitle = "M"\n[[table]]\nsheet = "Data"\nid = "T1"\n'
+    text = f'[workbook]\nfile = "{name}.xlsx"\ntitle = "M"\n[[table]]\nsheet = "Mini"\nid = "T1"\n'
     for key, value in _INPUTS.items():
         text += f'[[table.field]]\nkey = "{key}"\nlabel = "{key}"\nvalue = {value}\n'
     for i, formula in enumerate(formulas):
