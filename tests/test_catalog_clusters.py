@@ -31,6 +31,7 @@ def test_memory_is_what_the_driver_exposes():
         ("MI300X", "bf16", 708, 1307.4),  # AMD's max-achievable FLOPs, hipBLASLt
         ("MI300X", "fp8", 1159.5, 2614.9),  # Azure ND MI300X v5, hipBLASLt FP8
         ("MI325X", "bf16", 843, 1307.4),
+        ("A100-80GB", "fp16", 256.5, 312),  # Azure ND A100 v4, cuBLASLt FP16, random inputs
         ("B200", "bf16", 1696.03, 2250),  # torch.matmul on GCP a4-highgpu-8g
         ("B200", "fp8", 2544.68, 4500),  # vLLM's CUTLASS FP8 GEMM benchmark on SM100
         ("GB200", "fp8", 2906.9, 5000),  # Azure ND GB200 v6, cuBLASLt
@@ -49,6 +50,7 @@ def test_compute_efficiency_is_the_measured_fraction_of_peak(chip, dtype, measur
         ("H100", 2.97e12, 3.35e12),  # Azure ND H100 v5: triad 2.97 TB/s
         ("H800", 3000e9, 3.35e12),  # FlashMLA: 3,000 GB/s memory-bound on H800 SXM5
         ("H200", 4.15e12, 4.8e12),  # Azure ND H200 v5: triad 4.15 TB/s
+        ("A100-80GB", 1.70e12, 2.039e12),  # Azure ND A100 v4: triad 1.70 TB/s
         ("MI300X", 4.09e12, 5.3e12),  # Azure ND MI300X v5: triad 4.09 TB/s
     ],
 )
