@@ -146,3 +146,11 @@ def test_models_carry_native_and_extended_context():
         assert "YaRN" in found.row["source"]
     assert udfs.XLCOST_SPEC("Qwen3-32B", "context_extended") == 131072
     assert catalog.model("Llama-3.1-70B").context_extended is None  # 128K is its native window
+
+
+def test_cluster_figures_are_sourced():
+    for row in catalog.table("chips").rows:
+        assert row["scale_up_domain"] is not None, row["name"]
+        assert URL.search(row["cluster_source"]) or row["scale_up_domain"] == 1, row["name"]
+        if row["scale_out_bytes_per_s"] is not None:
+            assert "scale_out" in row["cluster_source"] and URL.search(row["cluster_source"]), row["name"]

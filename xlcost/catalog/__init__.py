@@ -29,7 +29,8 @@ scale-up bandwidth (NVLink, ICI, Infinity Fabric; PCIe for cards that have nothi
 in ONE direction, per chip: NVIDIA's "900 GB/s" for H100 NVLink is the bidirectional
 total and is stored as 450e9. Chips also carry their cluster (``scale_up_domain``: chips
 the fast link joins; ``scale_out_bytes_per_s``: each chip's cluster network, one
-direction), the precisions they train in (``train_dtypes``), and achieved fractions of
+direction), the precisions they train in (``train_dtypes``; these three cited in
+``cluster_source``), and achieved fractions of
 peak measured by public microbenchmarks (``compute_efficiency`` per dtype,
 ``bandwidth_efficiency``; cited in ``efficiency_source``; empty where none was found).
 Instance prices are USD per hour for the whole instance (GCP TPU rows: per chip-hour,
@@ -72,6 +73,7 @@ SCHEMAS = {
         # clusters: chips one fast link joins, and each chip's share of the cluster network (one direction)
         "scale_up_domain": _NUMBER, "scale_out_bytes_per_s": _NUMBER,
         "train_dtypes": _TEXT,  # precisions the chip trains in, ";"-separated: "bf16;fp8;mxfp8;fp4"
+        "cluster_source": _TEXT,  # where the domain, scale-out and training precisions come from
         # achieved fractions of peak from public microbenchmarks, cited in efficiency_source; empty: none found
         "compute_efficiency": _NUMBER, "compute_efficiency_fp8": _NUMBER, "compute_efficiency_fp4": _NUMBER,
         "bandwidth_efficiency": _NUMBER, "efficiency_source": _TEXT,
