@@ -103,11 +103,12 @@ def context_limit(model):
 
 def check_context(model, tokens, argument="input_tokens + output_tokens"):
     """``tokens`` per sequence checked against the model's context window (extended by rope scaling if it has one)."""
-    limit = context_limit(model)
+    row = generator(model).row
+    limit = row.get("context_extended") or row.get("context")
     if not limit:
         return
-    if np.any(tokens > limit if type(tokens) in _NUMBERS else np.asarray(tokens) > limit):
-        extended = " (extended by rope scaling)" if generator(model).row.get("context_extended") else ""
+    if (tokens > limit) if type(tokens) in _NUMBERS else np.any(np.asarray(tokens) > limit):
+        extended = " (extended by rope scaling)" if row.get("context_extended") else ""
         raise InputError(argument, f"must not exceed {generator(model).name}'s context of {limit:,.0f} tokens"
                                    f"{extended}", float(np.max(tokens)))
 
@@ -245,14 +246,14 @@ def checked(function, model, efficiency, **numbers):
     ``numbers`` are the call's numeric arguments by name (None: not given); with
     ``input_tokens`` and ``output_tokens`` their sum must fit the model's context.
     """
-    unknown = sorted(efficiency.keys() - core.EFFICIENCY_ARGUMENTS.keys() - {"parallel"})
+    unknown = sorted(efficiency.keys() - core.EFFICIENCY_ARGUMENTS.keys() - {"parallel"}) if efficiency else ()
     if unknown:
         import inspect
 
         valid = [name for name in inspect.signature(function).parameters if name != "efficiency"]
         raise TypeError(f"{function.__name__}() got an unknown keyword argument {unknown[0]!r}; valid: "
                         f"{', '.join(valid + list(core.EFFICIENCY_ARGUMENTS))}")
-    for argument, value in (*numbers.items(), *efficiency.items()):
+    for argument, value in (*numbers.items(), *efficiency.items()) if efficiency else numbers.items():
         if value is not None and type(value) not in _NUMBERS and argument != "parallel" and (
                 np.asarray(value).dtype.kind not in "iuf"):
             raise InputError(argument, "must be a number", value)

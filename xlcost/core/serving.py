@@ -539,6 +539,7 @@ def _checked_replica(replica):
     r["full_layers"] = r["n_layers"] - r["window_layers"]
     r["kv_per_layer"] = _kv_replication(r) * r["kv_bytes_per_token"] / r["n_layers"]
     r["fixed_s"] = r["n_layers"] * r["layer_overhead_s"]
+    r["held_bytes"] = _held_weights(r)  # (the replica's, one chip's)
     routed = r["expert_flops_per_token"] > 0
     params = np.where(routed, r["expert_flops_per_token"] / (2.0 * r["experts_per_token"] * np.where(
         routed, r["moe_layers"], 1.0)), 1.0)  # one expert's parameters (1: a dense model's unused figure)
@@ -769,7 +770,7 @@ def max_batch(context, **replica):
 
 def _max_batch(context, r):
     context = _check.positive("context", context)
-    total, per_chip = _held_weights(r)
+    total, per_chip = r["held_bytes"]
     short = per_chip >= r["memory_bytes"]
     if _any(short):
         raise _fit_error("weights", total, short, r)
@@ -800,8 +801,7 @@ def _batch(batch, input_tokens, output_tokens, r, capped):
     batch = _whole("batch", batch)
     short = batch > fits
     if _any(short):
-        total, _ = _held_weights(r)
-        needed = total + batch * _kv_sequence(input_tokens + output_tokens, r)
+        needed = r["held_bytes"][0] + batch * _kv_sequence(input_tokens + output_tokens, r)
         limit = "fit or the engine admits (max_sequences)" if capped else "fit"
         raise _fit_error(f"weights and KV cache for a batch of {_first(batch, short):,.0f} "
                          f"(at most {_first(fits, short):,.0f} {limit})", needed, short, r, argument="batch")
