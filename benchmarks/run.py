@@ -35,6 +35,7 @@ FIGURES = {
     "8": ("Office.js path: full ranges, a whole column, HTTP round trip", "fig8_officejs"),
     "cells": ("a range with half its cells bad", "fig_bad_cells"),
     "build": ("xlcost build at 1k, 10k and 100k formula cells vs plain openpyxl", "fig9_build_scale"),
+    "10": ("training planner: 16,384 chips", "fig10_training"),
 }
 
 
