@@ -67,6 +67,14 @@ def _layout_args(seq_len, global_batch, tp, pp, cp, ep):
                 tp=_optional(tp, "tp"), pp=_optional(pp, "pp"), cp=_optional(cp, "cp"), ep=_optional(ep, "ep"))
 
 
+# TRAIN_THROUGHPUT's and TRAIN_MFU's argument descriptions
+_PLAN_DOCS = dict(
+    model=_MODEL, hardware=_HARDWARE, n_units=_N_UNITS, seq_len=_SEQ, global_batch=_BATCH, precision=_PRECISION,
+    tp=_LAYOUT.format("Tensor-parallel"), pp=_LAYOUT.format("Pipeline-parallel"), cp=_LAYOUT.format("Context-parallel"),
+    ep=_LAYOUT.format("Expert-parallel"),
+)
+
+
 def _planned(field):
     def pick(model, hardware, precision, numbers):
         n_units = numbers.pop("n_units")
@@ -77,9 +85,7 @@ def _planned(field):
 _DOCS_TRAIN_THROUGHPUT = dict(
     description=("Training tokens per second of the whole job: the fastest layout that fits (or the stated one) on n_units chips, "
     "from a roofline of GEMMs, attention, memory traffic and collectives (docs/training.md)."),
-    model=_MODEL, hardware=_HARDWARE, n_units=_N_UNITS, seq_len=_SEQ, global_batch=_BATCH, precision=_PRECISION,
-    tp=_LAYOUT.format("Tensor-parallel"), pp=_LAYOUT.format("Pipeline-parallel"), cp=_LAYOUT.format("Context-parallel"),
-    ep=_LAYOUT.format("Expert-parallel"),
+    **_PLAN_DOCS,
 )
 
 
@@ -92,9 +98,7 @@ def TRAIN_THROUGHPUT(model, hardware, n_units, seq_len=None, global_batch=None, 
 _DOCS_TRAIN_MFU = dict(
     description=("Utilisation of the planned layout on TRAIN_COST's FLOP count (6 x active parameters per token) over the chips' "
     "16-bit peak, so TRAIN_COST(model, tokens, hardware, TRAIN_MFU(...), price) prices the planned run."),
-    model=_MODEL, hardware=_HARDWARE, n_units=_N_UNITS, seq_len=_SEQ, global_batch=_BATCH, precision=_PRECISION,
-    tp=_LAYOUT.format("Tensor-parallel"), pp=_LAYOUT.format("Pipeline-parallel"), cp=_LAYOUT.format("Context-parallel"),
-    ep=_LAYOUT.format("Expert-parallel"),
+    **_PLAN_DOCS,
 )
 
 
