@@ -135,3 +135,8 @@ def test_a_checked_date_must_be_a_date():
            "x,acme,1,2,somewhere,2025-01-01,last spring\n"
     with pytest.raises(CatalogError, match="checked"):
         catalog.parse_rows("api", text, "test.csv")
+
+
+def test_catalog_tables_are_named_in_any_case(capsys):
+    assert main(["catalog", "API", "--as-of", "2024-06-01"]) == 0
+    assert "gpt-4o" in capsys.readouterr().out

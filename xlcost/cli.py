@@ -206,7 +206,8 @@ def main(argv=None):
         "catalog", help="catalog tables with their key figures and dates; 'check' lists stale or incomplete rows "
         "(exit status 1 when it lists any), and apart from them old prices checked since (no newer one found)"
     )
-    listing.add_argument("table", nargs="?", choices=["chips", "instances", "models", "api", "check"])
+    listing.add_argument("table", nargs="?", choices=["chips", "instances", "models", "api", "check"],
+                         type=str.lower)
     listing.add_argument("--as-of", metavar="DATE", help="the rows in force on DATE (YYYY-MM-DD); default: the newest")
     listing.add_argument("--history", action="store_true", help="every dated row, not only the one in force")
     listing.add_argument("--json", action="store_true", help="every column of every row (sources included) as JSON")
