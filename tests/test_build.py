@@ -17,7 +17,7 @@ from xlcost.errors import XlcostError
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbooks"
-NAMES = ("article_audit", "calculator", "economics_of_llms", "serving_economics")
+NAMES = ("article_audit", "calculator", "economics_of_llms", "serving_economics", "training_plan")
 
 
 @pytest.fixture(scope="module")

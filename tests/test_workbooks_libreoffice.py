@@ -16,7 +16,7 @@ from xlcost.workbook import build_all, compile_file, templates
 from xlcost.workbook.audit import INVALID, KINDS
 from xlcost.workbook.evaluate import evaluate
 
-NATIVE = ("economics_of_llms", "article_audit", "serving_economics")
+NATIVE = ("economics_of_llms", "article_audit", "serving_economics", "training_plan")
 EDITS = {  # workbook -> {defined name: new input}
     "economics_of_llms": {"mfu_utilization_gpt3": 0.5, "mfu_utilization_palm": 0.3, "cache_hit": 0.5},
     "article_audit": {"t17_users": 2000, "t19_prompt": 2048},

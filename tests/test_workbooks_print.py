@@ -17,7 +17,7 @@ from _soffice import soffice
 from xlcost import recalc
 from xlcost.workbook import build_all
 
-NAMES = ("article_audit", "calculator", "economics_of_llms", "serving_economics")
+NAMES = ("article_audit", "calculator", "economics_of_llms", "serving_economics", "training_plan")
 PAGE_PX = {"landscape": 10.0 * 96, "portrait": 7.5 * 96}  # Letter, 0.5-inch side margins, 96 dpi
 DEFAULT_WIDTH = 8.43
 

@@ -48,6 +48,7 @@ from .serving import (
     weight_bytes_read,
 )
 from .throughput import decode_tokens_per_s, mfu, prefill_seconds
+from .training import activation_bytes, state_bytes, stored_values_per_token_layer
 
 __all__ = [
     "api_cost_usd", "api_tokens_cost_usd", "attention_flops_per_token", "chinchilla_loss", "compute_cost_usd",
@@ -63,4 +64,6 @@ __all__ = [
     "allreduce_seconds", "alltoall_seconds", "attended_token_layers", "expert_gemm_efficiency", "expert_seconds",
     "forward_seconds", "kv_bytes_per_sequence", "kv_bytes_per_token", "kv_fit_batch", "weight_bytes",
     "weight_bytes_read",
+    # training memory per chip of a layout, for workbooks (xlcost.core.training)
+    "activation_bytes", "state_bytes", "stored_values_per_token_layer",
 ]

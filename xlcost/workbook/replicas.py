@@ -14,7 +14,7 @@ comes with the catalog rows it was read from.
 import functools
 
 from .expr import TemplateError
-from .template import REPLICA_KEYS
+from .template import REPLICA_KEYS, RUN_KEYS
 
 EXTRA = ("price_per_chip_hour", "context")
 
@@ -22,7 +22,7 @@ EXTRA = ("price_per_chip_hour", "context")
 def spec(table, item):
     """The replica an item names: the table's ``replica`` overridden by the item's own keys."""
     merged = dict(table.get("replica", {}))
-    merged.update({k: item[k] for k in REPLICA_KEYS if k in item})
+    merged.update({k: item[k] for k in REPLICA_KEYS + RUN_KEYS if k in item})
     return merged
 
 

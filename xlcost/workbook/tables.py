@@ -6,7 +6,7 @@ quantity (``quantity`` + ``args``, rendered from the core's ``.excel`` pattern) 
 template formula, one per item unless every item would refer to the same cells.
 """
 
-from . import expr, refs as names, replicas
+from . import expr, refs as names, replicas, trainings
 from .book import ASSUMPTIONS, Formula, Ref
 from .expr import TemplateError
 from .template import per_item
@@ -235,9 +235,9 @@ class TableLayout:
         figure ``replica`` of each item's serving replica, or (a per-row input) each item's own.
         """
         n = len(items)
-        if "replica" in spec:
-            found = [replicas.value(replicas.spec(table, item), spec["replica"], f"{where} item {item['key']}")
-                     for item in items]
+        if "replica" in spec or "training" in spec:  # a catalog figure of each item's serving replica / training run
+            source, figure = (replicas, spec["replica"]) if "replica" in spec else (trainings, spec["training"])
+            found = [source.value(replicas.spec(table, item), figure, f"{where} item {item['key']}") for item in items]
             texts = ["; ".join(self._cite(k, t) for k, t in pairs) for _, pairs in found]
             if all(v == found[0][0] and t == texts[0] for (v, _), t in zip(found, texts)):
                 return [found[0][0]], texts[:1]

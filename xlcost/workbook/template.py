@@ -30,13 +30,14 @@ TABLE_KEYS = {
 FIELD_KEYS = {
     "key", "name", "label", "unit", "format", "source", "note", "heading", "value", "values", "catalog",
     "choices", "choices_from", "validate", "text", "quantity", "args", "formula", "method", "published",
-    "precision", "expect", "kind", "scale", "free_entry", "replica",
+    "precision", "expect", "kind", "scale", "free_entry", "replica", "training",
 }
 AXIS_KEYS = {"key", "name", "label", "values", "format", "unit", "source"}
 CHART_KEYS = {"type", "title", "series", "categories", "x_title", "y_title", "y_format", "x_format",
               "log_x", "log_y", "width", "height", "grouping", "by", "y_min", "y_max"}
 ITEM_KEYS = {"key", "label", "source"}
 REPLICA_KEYS = ("model", "hardware", "n_units", "precision")  # a serving replica, per item or per table
+RUN_KEYS = ("seq_len", "global_batch", "tp", "pp", "cp", "ep", "micro_batch", "virtual", "zero")  # a training run's too
 STATUSES = ("matches", "differs")
 KINDS = ("matches", "rounding", "arithmetic error", "method error", "other source")
 
@@ -122,10 +123,10 @@ def _check_table(place, table):
     if table.setdefault("layout", "columns") not in ("columns", "rows"):
         raise TemplateError(f"{place}: layout must be 'columns' or 'rows'")
     items = table.setdefault("items", [])
-    _unknown(f"{place} replica", table.get("replica", {}), set(REPLICA_KEYS))
+    _unknown(f"{place} replica", table.get("replica", {}), set(REPLICA_KEYS + RUN_KEYS))
     row_inputs = {f["key"] for f in table["field"] if "key" in f and not _value_source(f)}
     for item in items:
-        _unknown(f"{place} item {item.get('key')}", item, ITEM_KEYS | set(REPLICA_KEYS) | row_inputs)
+        _unknown(f"{place} item {item.get('key')}", item, ITEM_KEYS | set(REPLICA_KEYS + RUN_KEYS) | row_inputs)
         _need(f"{place} item", item, "key", "label")
     n = max(len(items), 1)
     keys = set()
@@ -145,7 +146,7 @@ def _check_table(place, table):
             if not items or missing:
                 raise TemplateError(f"{fplace}: give a value, values, catalog, replica, quantity or formula, "
                                     f"or a value in every item (missing in {', '.join(missing[:3]) or 'no items'})")
-        if "replica" in field and not all({*table.get("replica", {}), *item} >= {"model", "hardware"}
+        if ("replica" in field or "training" in field) and not all({*table.get("replica", {}), *item} >= {"model", "hardware"}
                                           for item in items or [{}]):
             raise TemplateError(f"{fplace}: replica needs a model and a hardware, in the table's replica or each item")
         if "quantity" in field and "formula" in field:
@@ -167,7 +168,7 @@ def _check_table(place, table):
 
 def _value_source(field):
     """Whether the field itself says where its value comes from (else every item carries it)."""
-    return any(k in field for k in ("value", "values", "quantity", "formula", "catalog", "replica"))
+    return any(k in field for k in ("value", "values", "quantity", "formula", "catalog", "replica", "training"))
 
 
 def per_item(spec, items, where=""):

@@ -23,6 +23,7 @@ from openpyxl.worksheet.pagebreak import Break
 from . import charts, numfmt
 from .numfmt import number_format
 from .book import Formula
+from .chart_layout import ROW_HEIGHT_CM
 
 # fixed document timestamps: a rebuild is identical to the committed file
 FIXED_TIME = datetime.datetime(2024, 1, 1)
@@ -203,7 +204,9 @@ def _print_setup(ws, sheet):
     elif scale < 1:  # too wide for one page at readable type: pages run across, each repeating the names
         ws.print_title_cols = "A:A"
     if sheet.print_cols:  # the other columns (a rows table's inputs and steps) are on screen only
-        ws.print_area = f"A1:{get_column_letter(sheet.print_cols)}{sheet.print_rows or max(r for r, _ in sheet.cells)}"
+        charts_end = [spec.anchor[0] + int(spec.height / ROW_HEIGHT_CM) + 1 for spec in sheet.charts]  # charts print too
+        last = sheet.print_rows or max([r for r, _ in sheet.cells] + charts_end)
+        ws.print_area = f"A1:{get_column_letter(sheet.print_cols)}{last}"
     if sheet.header_rows:
         ws.print_title_rows = f"{sheet.header_rows[0]}:{sheet.header_rows[1]}"
     ws.oddFooter.left.text = "&A"
