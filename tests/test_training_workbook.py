@@ -60,7 +60,7 @@ def test_sweep_rows_equal_the_planner(compiled, book, prefix, model, hardware):
 
 
 def _key(prefix, hardware):
-    return f"{prefix}b_{'h100' if 'h100' in hardware else 'b200'}"
+    return f"{'h' if 'h100' in hardware else 'b'}{prefix[1:]}"
 
 
 def test_more_chips_finish_sooner_but_cost_more(book):
@@ -155,7 +155,7 @@ def test_validation_predictions_equal_the_core_and_meet_the_bar(book, compiled):
 
 
 def test_layouts_are_typed_inputs_sourced_to_the_planner(compiled):
-    ref = compiled.names.get("p405b_h100_pp_n16384") or compiled.names["p405b_h100_pp"]
+    ref = compiled.names.get("h405_pp_n16384") or compiled.names["h405_pp"]
     assert ref.kind == "input" and ref.sheet in ("Plans", "Assumptions")
     listed = {cell.value for (r, c), cell in compiled.sheets["Sources"].cells.items() if c == 1}
     assert "xlcost-planner" in listed
