@@ -146,14 +146,16 @@ def test_formulas_read_like_the_article(books):
     book = books["economics_of_llms"]
     cell = book.sheets["T5 Training cost"].cells
     ref = book.names["train_cost_gpt3"]
-    assert cell[(ref.row, ref.col)].value == (
-        "=train_flops_per_param*train_params_gpt3*train_tokens_gpt3/(train_chips*train_peak*train_utilization)"
+    # the article's arithmetic, inside the guard that shows "invalid input" when an input it reads is not a
+    # number within its bounds (issue 19: no silent 0, no raw error value)
+    guarded = re.compile(r'=IF\((COUNT\(.*?\)=\d+|AND\(COUNT\(.*?\)=\d+,.*?\)),(.*),"invalid input"\)$')
+    assert guarded.match(cell[(ref.row, ref.col)].value).group(2) == (
+        "train_flops_per_param*train_params_gpt3*train_tokens_gpt3/(train_chips*train_peak*train_utilization)"
         "/3600*train_price"
     )
     ref = book.names["cost_per_1k_p4"]
-    assert book.sheets[ref.sheet].cells[(ref.row, ref.col)].value == (
-        "=flops_per_param*params*1000/(chips_p4*peak_p4*utilization)/3600*price_p4"
-    )
+    text = book.sheets[ref.sheet].cells[(ref.row, ref.col)].value
+    assert guarded.match(text).group(2) == "flops_per_param*params*1000/(chips_p4*peak_p4*utilization)/3600*price_p4"
 
 
 def test_core_quantities_are_rendered_from_their_excel_pattern(books):
@@ -258,7 +260,8 @@ def test_inputs_have_names_formats_sources_and_validation(fresh, books):
     # the tables show links to the typed cell
     t4 = wb["T4 Inference cost"]
     cost = book.names["cost_per_1k_p4"]
-    assert "=mfu_utilization_gpt3" in [t4.cell(r, cost.col).value for r in range(1, cost.row)]
+    links = [str(t4.cell(r, cost.col).value) for r in range(1, cost.row)]
+    assert any(v.endswith(',mfu_utilization_gpt3,"invalid input")') for v in links), links  # guarded link
     audit = openpyxl.load_workbook(out / "article_audit.xlsx")
     t16 = compile_file(next(p for p in templates() if p.stem == "article_audit")).names["t16_per_request"]
     assert audit[t16.sheet][t16.coordinate].number_format == "0.00E+00"

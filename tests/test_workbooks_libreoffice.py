@@ -22,6 +22,11 @@ EDITS = {  # workbook -> {defined name: new input}
     "article_audit": {"t17_users": 2000, "t19_prompt": 2048},
 }
 ZERO = ("economics_of_llms", "mfu_utilization_gpt3")  # 0% utilisation: an invalid input
+# an emptied input and a share typed as text: each shows in its check cell and its tables say "invalid input"
+BROKEN = {"economics_of_llms__empty": ("mfu_utilization_gpt3", None),
+          "economics_of_llms__text": ("mfu_utilization_gpt3", "21.3%"),
+          "serving_economics__empty": ("grid_input_tokens", None),
+          "serving_economics__text": ("grid_input_tokens", "1,000")}
 # the article's inputs used in several tables, each edited alone in its own copy
 ONE_AT_A_TIME = ("mfu_utilization_gpt3", "mfu_utilization_palm", "train_params_gpt3", "api_price_davinci",
                  "words_per_1k_tokens", "gpu_gflops_per_usd_h100", "peak_tpu")
@@ -64,6 +69,7 @@ def recalculated(tmp_path_factory, books):
     for name in ONE_AT_A_TIME:
         copies[f"economics_of_llms__one__{name}"] = {name: _edited(books["economics_of_llms"].names[name].value)}
     copies[f"{ZERO[0]}__zero"] = {ZERO[1]: 0}
+    copies.update({key: {name: value} for key, (name, value) in BROKEN.items()})
     for key, edits in copies.items():
         name = key.split("__")[0]
         wb = openpyxl.load_workbook(built / f"{name}.xlsx")
@@ -143,7 +149,7 @@ def test_every_reproduced_value_equals_the_core(recalculated, name):
 
 
 def _edited_copies(recalculated):
-    return [k for k, v in recalculated.items() if v[3] and not k.endswith("__zero")]
+    return [k for k, v in recalculated.items() if v[3] and not k.endswith("__zero") and k not in BROKEN]
 
 
 def test_every_edited_copy_recalculates_to_the_core_with_the_edits(recalculated):
@@ -237,3 +243,30 @@ def test_an_invalid_input_shows_a_message_and_is_counted(recalculated):
     assert rows["Inputs failing their check"][1] == 1
     contents = [c.value for row in wb["Contents"].iter_rows() for c in row]
     assert not any(is_error(v) for v in contents)
+
+
+@pytest.mark.parametrize("key", sorted(BROKEN))
+def test_an_empty_or_text_input_is_flagged_and_its_tables_say_so(recalculated, key):
+    """Issue 19: no silent 0 and no raw error: the check cell names the problem, the dependent cells read
+    "invalid input", the rest compute as the core does with the broken input."""
+    book, wb, _, edits = recalculated[key]
+    name, _ = BROKEN[key]
+    ref = book.names[name]
+    assert wb[ref.sheet].cell(ref.row, 5).value.startswith("must be")  # its live check
+    expected = evaluate(book, overrides=edits)
+    invalid = [r for r in book.computed if expected[r] == INVALID]
+    assert invalid, key
+    for r in book.computed:
+        got = wb[r.sheet][r.coordinate].value
+        assert _close(got, expected[r]), f"{key}: {r.sheet}!{r.coordinate} {r.name}: {got!r} != {expected[r]!r}"
+    assert {r.table for r in invalid} == _dependent_tables(book, name, evaluate(book)) - {""}
+    errors = [f"{ws.title}!{c.coordinate}: {c.value}" for ws in wb for row in ws.iter_rows() for c in row
+              if is_error(c.value)]
+    assert not errors, errors[:5]
+
+
+def test_zero_utilisation_leaves_no_error_value(recalculated):
+    _, wb, _, _ = recalculated["economics_of_llms__zero"]
+    errors = [f"{ws.title}!{c.coordinate}: {c.value}" for ws in wb for row in ws.iter_rows() for c in row
+              if is_error(c.value)]
+    assert not errors, errors[:5]

@@ -15,12 +15,11 @@ The kind is the template's judgement, shown while the status is the one the temp
 expects; when an edit changes the status the kind reads "unexplained".
 """
 
-from .book import Audit, Formula
+from .book import INVALID, Audit, Formula
 from .template import per_item
 
 KINDS = ("matches", "rounding", "arithmetic error", "method error", "other source")
 ARTICLE_ERRORS = ("arithmetic error", "method error")
-INVALID = "invalid input"
 UNEXPLAINED = "unexplained"
 HEADERS = ("Check", "Published", "Printed to ±", "Recomputed", "Difference", "Status", "Kind", "Note")
 NOTE_WIDTH = 6  # the note column holds a marker; the notes print in full under the audit

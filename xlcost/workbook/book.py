@@ -21,6 +21,7 @@ CONTENTS = "Contents"
 ASSUMPTIONS = "Assumptions"
 SOURCES = "Sources"
 DATA = "Data"
+INVALID = "invalid input"  # what a formula shows when an input it reads is empty, text or out of range
 
 # styles whose text may run long: they wrap inside their column (or merged row) instead of widening it
 WRAPPED_STYLES = ("caption", "source", "note", "source_col", "method", "title", "check", "catalog_text")
@@ -62,6 +63,8 @@ class Ref:
     table: str = ""  # the id of the table it belongs to
     binding: tuple | None = None  # grid cells: (the grid's formula Ref, {stand-in id: this cell's axis Ref})
     about: tuple | None = None  # (row, column, unit, source) as the Data sheet reports it
+    check: str | None = None  # inputs: the validation kind its check cell applies (tables.CHECKS)
+    guard: list | None = None  # computed: [(Ref, check kind or None)] it needs as numbers, else INVALID
 
     @property
     def coordinate(self):

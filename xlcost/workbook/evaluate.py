@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import core
 from ..errors import XlcostError
-from . import expr
+from . import expr, refs
+from .book import INVALID
 from .expr import ExcelError, TemplateError
 from .refs import Fixed
 
@@ -93,6 +94,8 @@ def _compute(ref, value_of, functions):
     if ref.binding is not None:  # a grid cell: the grid's formula over this cell's own axis values
         probe, binding = ref.binding
         return _compute(probe, lambda r: value_of(binding.get(id(r), r)), functions)
+    if ref.guard and not all(refs.check_passes(value_of(r), kind) for r, kind in ref.guard):
+        return INVALID  # an input it reads is empty, text or out of bounds: the formula's IF says so
     if ref.quantity:
         kwargs = {arg: expr.evaluate(tokens, value_of, functions, ref.where) for arg, tokens in ref.args.items()}
         for value in kwargs.values():

@@ -13,6 +13,7 @@ import functools
 import inspect
 
 from . import expr
+from .book import INVALID, Ref
 from .expr import TemplateError
 
 
@@ -169,6 +170,7 @@ def formula_text(book, ref):
             if isinstance(token.ref, Pending):
                 token.ref = token.ref.resolve(book)
         tokens[:] = expand_all(tokens)
+    ref.guard = guard(ref)
     if ref.quantity:
         args = dict(ref.args)
         pattern = getattr(core, ref.quantity).excel
@@ -180,4 +182,48 @@ def formula_text(book, ref):
         text = expr.render_tokens(ref.tokens)
     if ref.scale != 1.0:
         text = f"({text})/{expr.number(ref.scale)}"
-    return expr.simplify(text)
+    text = expr.simplify(text)
+    if not ref.guard:
+        return text
+    tests = [f"COUNT({','.join(r.excel for r, _ in ref.guard)})={len(ref.guard)}"]
+    tests += [bound.format(x=r.excel) for r, kind in ref.guard for bound in _BOUNDS.get(kind, ())]
+    test = tests[0] if len(tests) == 1 else f"AND({','.join(tests)})"
+    return f'IF({test},{text},"{INVALID}")'
+
+
+# what an input's validation kind requires beyond being a number (the check cell's test, tables.CHECKS)
+_BOUNDS = {"fraction": ("{x}>0", "{x}<=1"), "fraction0": ("{x}>=0", "{x}<1"), "positive": ("{x}>0",)}
+
+
+def guard(ref):
+    """[(Ref, validation kind)] a computed cell reads and needs as numbers: the inputs typed as numbers and the
+    computed cells whose formulas give numbers. When one is empty, text or out of its bounds, the cell shows
+    INVALID, a readable message instead of 0 or an error value (issue 19)."""
+    found = {}
+    every = [token for tokens in (ref.args.values() if ref.args is not None else [ref.tokens]) for token in tokens]
+    if any(token.kind == "func" and token.text not in expr.FUNCTIONS for token in every):
+        return []  # xlcost's Excel functions (the calculator) check their arguments and name the bad one themselves
+    for token in every:
+        other = token.ref
+        if not isinstance(other, Ref) or other.kind == "axis" or other is ref:
+            continue
+        if other.kind == "input" and isinstance(other.value, (int, float)) and not isinstance(other.value, bool):
+            found.setdefault(id(other), (other, other.check if other.check in _BOUNDS else None))
+        elif other.kind == "computed" and not _may_be_text(other):
+            found.setdefault(id(other), (other, None))
+    return list(found.values())
+
+
+def _may_be_text(ref):
+    """Whether a computed cell's formula can give text by design: a text argument such as IF's "refused" branch
+    (text compared with, as in ``parallel="dep"``, gives no text)."""
+    tokens = ref.tokens or []
+    return any(token.kind == "str" and i and tokens[i - 1].text == "," for i, token in enumerate(tokens))
+
+
+def check_passes(value, kind):
+    """Python's rendering of one guard test: a number, within the bounds of its validation kind."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    return {"fraction": lambda x: 0 < x <= 1, "fraction0": lambda x: 0 <= x < 1,
+            "positive": lambda x: x > 0}.get(kind, lambda x: True)(value)

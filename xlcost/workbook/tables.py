@@ -213,7 +213,7 @@ class TableLayout:
                 self._register(ref, where)
                 self.book.inputs.append(ref)
                 sheet.put(row, col, value, "input_text" if isinstance(value, str) else "input", fmt)
-                self._validation(sheet, spec, ref)
+                ref.check = self._validation(sheet, spec, ref)
             ref.about = _about(spec, items, i, shared, rows_layout, source)
             out.append(ref)
         if shared and n > 1:
@@ -266,7 +266,7 @@ class TableLayout:
         block.put(r, 3, spec.get("unit", ""), "unit", width=11)
         fmt = spec.get("format")
         block.put(r, 4, value, "input_text" if isinstance(value, str) else "input", fmt, width=14)
-        kind = self._validation(block, spec, ref)
+        kind = ref.check = self._validation(block, spec, ref)
         if kind in CHECKS:
             test, message = CHECKS[kind]
             block.put(r, 5, Formula(f'=IF({test.format(x=ref.coordinate)},"","{message}")'), "check",
