@@ -52,6 +52,9 @@ PUBLISHED = {
     "Gemma-3-27B": (27e9, None),  # Gemma 3 technical report (arXiv 2503.19786)
     "OPT-13B": (13e9, None), "OPT-175B": (175e9, None),  # Zhang et al. 2022, Table 1
     "BLOOM-176B": (176_247_271_424, None),  # BigScience BLOOM model card: 176,247,271,424 parameters
+    # NeMo benchmark configurations (training-anchors.csv): only their names' sizes are published
+    "GPT3-5B": (5e9, None), "GPT3-20B": (20e9, None), "Nemotron-8B": (8e9, None), "Nemotron-22B": (22e9, None),
+    "Nemotron-4-340B": (341e9, None),  # Nemotron-4 340B technical report (arXiv 2406.11704): 341B
 }
 
 # the models issue 9 asks for, and the models of the use=calibrate serving anchors (../shared/serving-anchors.csv)
