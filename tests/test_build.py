@@ -563,6 +563,9 @@ def test_fingerprint_is_stored_and_sees_every_cell(fresh, tmp_path):
         ('replica = { model = "Llama-2-7B", hardware = "H100-SXM" }\n[[table.field]]\nkey = "n"\nlabel = "N"\n'
          'replica = "n_layerz"\n', "a replica has no 'n_layerz'"),
         ('\n[[table.field]]\ngroup = "nope"\n', "names one \\[\\[group\\]\\]"),
+        # LibreOffice reads SUM( as the name "sum" (names ignore case): Err:509 in every cell calling it
+        ('\n[[table.field]]\nkey = "sum"\nlabel = "A"\nvalue = 1\n[[table.field]]\nkey = "b"\nlabel = "B"\n'
+         'formula = "SUM(sum,1)"\n', "defined name 'sum' is also the function SUM"),
     ],
 )
 def test_malformed_templates_are_refused_with_the_place(tmp_path, fields, message):
@@ -635,13 +638,13 @@ def test_calculator_stores_the_values_xlcosts_functions_give(fresh, books):
     value = {n: book.names[n].value for n in ("model", "hardware", "utilization_inference", "training_tokens",
                                               "utilization_training")}
     cell = lambda n: wb[book.names[n].sheet][book.names[n].coordinate].value  # noqa: E731
-    assert cell("infer_cost") == udfs.INFER_COST(value["model"], value["hardware"], value["utilization_inference"])
-    assert cell("train_cost") == udfs.TRAIN_COST(value["model"], value["training_tokens"], value["hardware"],
-                                                 value["utilization_training"])
-    # the spilled sensitivity grid stores every element
-    area = next(c.array for c in book.sheets["Sensitivity"].cells.values() if c.array)
-    grid = [[c.value for c in row] for row in wb["Sensitivity"][area]]
-    assert all(isinstance(v, float) for row in grid for v in row)
+    assert cell("inference_usd_per_1k") == udfs.INFER_COST(value["model"], value["hardware"],
+                                                           value["utilization_inference"])
+    assert cell("training_cost_usd") == udfs.TRAIN_COST(value["model"], value["training_tokens"], value["hardware"],
+                                                        value["utilization_training"])
+    # the sensitivity grid stores every cell
+    refs, _, _ = book.grids[0]
+    assert all(isinstance(wb["Sensitivity"][ref.coordinate].value, float) for line in refs for ref in line)
 
 
 _KINDS = {  # (table, field label prefix) -> kind: the article's method errors and its not-errors

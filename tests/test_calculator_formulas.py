@@ -79,15 +79,15 @@ def test_every_formula_cell_evaluates(calculator):
         value = _value(values, ref)
         assert not isinstance(value, str) or not value.startswith("#"), f"{ref.name}: {value}"
         assert value is not sh.EMPTY and value is not None, ref.name
-    grid = values[("SENSITIVITY", _grid_area(book))]
+    grid = _grid(values, book)
     assert grid.shape == (6, 6)
     assert all(isinstance(v, float) for v in grid.ravel())
 
 
-def _grid_area(book):
-    sheet = book.sheets["Sensitivity"]
-    cell = next(c for c in sheet.cells.values() if c.array)
-    return cell.array
+def _grid(values, book):
+    """The Sensitivity grid as the engine computed it: one INFER_COST call per cell."""
+    refs, _, _ = book.grids[0]
+    return np.array([[_value(values, ref) for ref in line] for line in refs], dtype=object)
 
 
 def test_scenario_values_equal_the_core(calculator):
@@ -100,18 +100,18 @@ def test_scenario_values_equal_the_core(calculator):
     flops = core.training_flops(params, tokens)
     expected = {
         "params": model.params,
-        "flops_per_token": core.forward_flops_per_token(params),
+        "token_flops": core.forward_flops_per_token(params),
         "hardware_peak": peak,
-        "infer_cost": core.inference_cost_usd_per_1k_tokens(params, peak, u_inf, price),
-        "gpus_needed": core.units_needed(params, _input(book, "load_tokens_per_s"), peak, u_inf, unit.memory_bytes,
+        "inference_usd_per_1k": core.inference_cost_usd_per_1k_tokens(params, peak, u_inf, price),
+        "serving_units": core.units_needed(params, _input(book, "load_tokens_per_s"), peak, u_inf, unit.memory_bytes,
                                          bytes_per_param=2, flops_per_param=2, memory_params=model.params),
         "weights_memory": core.model_memory_bytes(model.params, 2),
         "kv_per_token": core.kv_cache_bytes(model.n_layers, model.kv_dim, 1),
         "decode_rate": core.decode_tokens_per_s(params, 1, peak, unit.memory_bandwidth_bytes_per_s),
-        "train_flops": flops,
-        "train_cost": core.train_cost_usd(params, tokens, peak, u_train, price),
-        "train_unit_hours": core.unit_hours(flops, peak, u_train),
-        "train_days": core.training_days(params, tokens, _input(book, "n_units"), peak, u_train),
+        "training_flops": flops,
+        "training_cost_usd": core.train_cost_usd(params, tokens, peak, u_train, price),
+        "training_unit_hours": core.unit_hours(flops, peak, u_train),
+        "training_days": core.training_days(params, tokens, _input(book, "n_units"), peak, u_train),
         "train_memory": core.model_memory_bytes(model.params, 20),
         "loss": core.chinchilla_loss(model.params, tokens),
         "optimal_params": core.compute_optimal_params(flops),
@@ -128,8 +128,8 @@ def test_query_and_shape_values_equal_the_core(calculator):
     revenue = core.api_cost_usd(tokens, price)
     expected = {
         "query_tokens": tokens,
-        "query_revenue": revenue,
-        "query_cost": core.serving_cost_usd(revenue, _input(book, "query_cache_hit"), _input(book, "query_margin")),
+        "query_revenue_usd": revenue,
+        "query_cost_usd": core.serving_cost_usd(revenue, _input(book, "query_cache_hit"), _input(book, "query_margin")),
         "shape_params": core.transformer_params(*(_input(book, f"shape_{n}") for n in ("layers", "d_model", "vocab",
                                                                                          "context"))),
     }
@@ -137,19 +137,19 @@ def test_query_and_shape_values_equal_the_core(calculator):
         assert _value(values, book.names[name]) == pytest.approx(value, rel=1e-9), name
 
 
-def test_one_call_spills_the_sensitivity_grid(calculator):
+def test_the_sensitivity_grid_calls_infer_cost_in_every_cell(calculator):
+    """One call per cell (LibreOffice recalculates array formulas on load, so a spilled grid of UDFs
+    would print name errors there); each cell equals the core over the two axes."""
     book, values = calculator
     sheet = book.sheets["Sensitivity"]
-    anchor = next(c for c in sheet.cells.values() if c.array)
-    assert anchor.value.startswith("=INFER_COST(sens_params,hardware,sens_utilization,price_per_hour)")
-    assert sum(1 for c in sheet.cells.values() if c.array) == 1
+    assert not any(c.array for c in sheet.cells.values())
+    assert sheet.cells[(12, 2)].value == "=INFER_COST($A12,hardware,B$11,price_per_hour)"
     params = np.array([r.value for r in book.inputs if r.sheet == "Sensitivity" and r.col == 1], dtype=float)
     utilization = np.array([r.value for r in book.inputs if r.sheet == "Sensitivity" and r.col > 1], dtype=float)
     unit = catalog.hardware(_input(book, "hardware"))
     expected = core.inference_cost_usd_per_1k_tokens(params[:, None], unit.peak_flops_per_s, utilization[None, :],
                                                      unit.price_usd_per_hour())
-    grid = values[("SENSITIVITY", anchor.array)].astype(float)
-    np.testing.assert_allclose(grid, expected, rtol=1e-9)
+    np.testing.assert_allclose(_grid(values, book).astype(float), expected, rtol=1e-9)
 
 
 def test_dropdowns_come_from_the_catalog_sheet(tmp_path):

@@ -10,7 +10,7 @@ settings) and ``chart_layout``.
 import re
 
 from .audit import AuditLayout
-from .book import ASSUMPTIONS, CONTENTS, SOURCES, Book, no_cycle_collection
+from .book import ASSUMPTIONS, CONTENTS, SOURCES, Book, Formula, no_cycle_collection
 from .chart_layout import ChartLayout
 from .contents import ContentsLayout
 from .data import DataLayout
@@ -21,6 +21,7 @@ from .tables import TableLayout
 
 _A1 = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[RrCc]([0-9]*)$|^[Rr][0-9]*[Cc][0-9]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 
 class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets, ChartLayout, DataLayout):
@@ -45,6 +46,7 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
             getattr(self, "_place_" + table["kind"])(sheet, table)
         for job in self.deferred:
             job()
+        self._names_are_not_functions()
         if self.data["workbook"].get("assumptions", True) == "after":  # the tables first, their inputs after
             self.book.sheets[ASSUMPTIONS] = self.book.sheets.pop(ASSUMPTIONS)
         self._sources_sheet()
@@ -69,6 +71,18 @@ class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets
         self._lower_names.add(name.lower())
         ref.excel = name
         self.book.names[name] = ref
+
+    def _names_are_not_functions(self):
+        """LibreOffice reads ``INFER_COST(`` as the defined name ``infer_cost`` (names ignore case) and
+        shows Err:509: a defined name may not spell a function a formula of the workbook calls."""
+        lower = {name.lower(): name for name in list(self.book.names) + list(self.book.range_names)}
+        for sheet in self.book.sheets.values():
+            for cell in sheet.cells.values():
+                if isinstance(cell.value, Formula):
+                    for call in _CALL.findall(cell.value):
+                        if call.lower() in lower:
+                            raise TemplateError(f"{self.where}: defined name {lower[call.lower()]!r} is also the "
+                                                f"function {call.upper()} (sheet {sheet.name}); rename the field")
 
     def _assumptions_sheet(self):
         sheet = self.book.sheet(ASSUMPTIONS)

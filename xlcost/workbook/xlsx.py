@@ -28,6 +28,19 @@ from .chart_layout import ROW_HEIGHT_CM
 # fixed document timestamps: a rebuild is identical to the committed file
 FIXED_TIME = datetime.datetime(2024, 1, 1)
 
+# the workbook's one font, named in every style: LibreOffice and other readers substitute a wider
+# default font for a nameless one. Calibri's metrics (Carlito's too) are what columns are sized for:
+# a digit is 7 px at 11 pt, Excel's width unit.
+FONT_NAME = "Calibri"
+
+
+FONT_PT_DEFAULT = 11
+
+
+def _font(size=FONT_PT_DEFAULT, **settings):
+    return Font(name=FONT_NAME, size=size, **settings)
+
+
 _THIN = Side(style="thin", color="BFBFBF")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -36,45 +49,45 @@ _LINK_FILL = PatternFill("solid", fgColor="EAF4E4")
 _MATCH_FILL = PatternFill("solid", fgColor="C6EFCE")
 _DIFFER_FILL = PatternFill("solid", fgColor="FFD7B5")
 _ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
-_WHITE_BOLD = Font(bold=True, color="FFFFFF")
+_WHITE_BOLD = _font(bold=True, color="FFFFFF")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _MIDDLE = Alignment(vertical="center")
 _CENTER_WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 STYLES = {
-    "title": dict(font=Font(bold=True, size=14, color="1F3864"), alignment=_WRAP),
-    "caption": dict(font=Font(italic=True, color="595959"), alignment=_WRAP),
-    "source": dict(font=Font(size=10, color="595959"), alignment=_WRAP),
+    "title": dict(font=_font(bold=True, size=14, color="1F3864"), alignment=_WRAP),
+    "caption": dict(font=_font(italic=True, color="595959"), alignment=_WRAP),
+    "source": dict(font=_font(size=10, color="595959"), alignment=_WRAP),
     "header": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=Alignment(vertical="center", wrap_text=True)),
     "header_item": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=_CENTER_WRAP),
     "header_wrap": dict(font=_WHITE_BOLD, fill=_HEADER_FILL, alignment=_CENTER_WRAP),
-    "subheading": dict(font=Font(bold=True, color="1F4E78")),
+    "subheading": dict(font=_font(bold=True, color="1F4E78")),
     "label": dict(alignment=Alignment(vertical="center", wrap_text=True)),
-    "unit": dict(font=Font(italic=True, color="7F7F7F"), alignment=Alignment(vertical="center", wrap_text=True)),
-    "input": dict(font=Font(color="0000FF"), fill=_INPUT_FILL, border=_BOX, alignment=_MIDDLE),
-    "input_text": dict(font=Font(color="0000FF"), fill=_INPUT_FILL, border=_BOX),
-    "input_header": dict(font=Font(bold=True, color="0000FF"), fill=_INPUT_FILL, border=_BOX,
+    "unit": dict(font=_font(italic=True, color="7F7F7F"), alignment=Alignment(vertical="center", wrap_text=True)),
+    "input": dict(font=_font(color="0000FF"), fill=_INPUT_FILL, border=_BOX, alignment=_MIDDLE),
+    "input_text": dict(font=_font(color="0000FF"), fill=_INPUT_FILL, border=_BOX),
+    "input_header": dict(font=_font(bold=True, color="0000FF"), fill=_INPUT_FILL, border=_BOX,
                          alignment=Alignment(horizontal="center")),
-    "linked": dict(font=Font(color="00704A"), fill=_LINK_FILL, border=_BOX, alignment=_MIDDLE),
+    "linked": dict(font=_font(color="00704A"), fill=_LINK_FILL, border=_BOX, alignment=_MIDDLE),
     "computed": dict(border=_BOX, alignment=_MIDDLE),
     "computed_legend": dict(border=_BOX),
-    "computed_blank": dict(border=_BOX, font=Font(color="A6A6A6"), alignment=Alignment(horizontal="center")),
-    "published": dict(font=Font(color="404040"), border=_BOX, alignment=_MIDDLE),
-    "status": dict(font=Font(bold=True), border=_BOX, alignment=Alignment(horizontal="center")),
+    "computed_blank": dict(border=_BOX, font=_font(color="A6A6A6"), alignment=Alignment(horizontal="center")),
+    "published": dict(font=_font(color="404040"), border=_BOX, alignment=_MIDDLE),
+    "status": dict(font=_font(bold=True), border=_BOX, alignment=Alignment(horizontal="center")),
     "kind": dict(border=_BOX, alignment=Alignment(horizontal="center")),
-    "check": dict(font=Font(bold=True, color="C00000"), alignment=_WRAP),
-    "source_col": dict(font=Font(size=10, color="595959"), alignment=_WRAP),
-    "method": dict(font=Font(size=10, italic=True, color="7030A0"), alignment=_WRAP),
-    "note": dict(font=Font(size=10, italic=True, color="595959"), alignment=_WRAP),
-    "link": dict(font=Font(color="0563C1", underline="single")),
-    "total": dict(font=Font(bold=True), border=_BOX, alignment=_MIDDLE),
+    "check": dict(font=_font(bold=True, color="C00000"), alignment=_WRAP),
+    "source_col": dict(font=_font(size=10, color="595959"), alignment=_WRAP),
+    "method": dict(font=_font(size=10, italic=True, color="7030A0"), alignment=_WRAP),
+    "note": dict(font=_font(size=10, italic=True, color="595959"), alignment=_WRAP),
+    "link": dict(font=_font(color="0563C1", underline="single")),
+    "total": dict(font=_font(bold=True), border=_BOX, alignment=_MIDDLE),
     "legend_match": dict(fill=_MATCH_FILL, border=_BOX, alignment=Alignment(horizontal="center")),
     "legend_differ": dict(fill=_DIFFER_FILL, border=_BOX, alignment=Alignment(horizontal="center")),
     "text": dict(alignment=Alignment(vertical="center", wrap_text=True)),
     "cell": dict(alignment=_MIDDLE),
-    "catalog_text": dict(font=Font(size=10, color="595959"), alignment=_MIDDLE),
+    "catalog_text": dict(font=_font(size=10, color="595959"), alignment=_MIDDLE),
 }
-FONT_PT = {name: (style["font"].sz if "font" in style and style["font"].sz else 11) for name, style in STYLES.items()}
+FONT_PT = {name: (style["font"].sz if "font" in style else FONT_PT_DEFAULT) for name, style in STYLES.items()}
 MIN_PRINT_PT = 8  # the smallest type a printed page may show
 # printable width of a landscape / portrait Letter page with 0.5-inch side margins, in pixels at 96 dpi
 PAGE_PX = {"landscape": 10.0 * 96, "portrait": 7.5 * 96}
