@@ -4,6 +4,7 @@ from openpyxl.utils import quote_sheetname
 
 # catalog columns printed as wrapped text rather than widening their column
 _TEXT_COLUMNS = ("source", "notes")
+_TEXT_WIDTH = 40  # characters of a source or note on paper (the whole text is in the cell)
 
 
 class OtherSheets:
@@ -15,7 +16,7 @@ class OtherSheets:
         r = self._heading(sheet, table)
         columns = table["columns"]
         for j, column in enumerate(columns):
-            sheet.put(r, 1 + j, column.replace("_", " "), "header_wrap", width=7 if column not in _TEXT_COLUMNS else 60)
+            sheet.put(r, 1 + j, column.replace("_", " "), "header_wrap", width=7 if column not in _TEXT_COLUMNS else _TEXT_WIDTH)
         sheet.heights[r] = 45
         sheet.header_rows = sheet.header_rows or (r, r)
         tables = table["catalog"] if isinstance(table["catalog"], list) else [table["catalog"]]
@@ -32,6 +33,9 @@ class OtherSheets:
                           width=None if column in _TEXT_COLUMNS else min(len(str(value)) + 2, 22))
         if table.get("name"):
             self.book.range_names[table["name"]] = f"{quote_sheetname(sheet.name)}!$A${r + 1}:$A${r + len(rows)}"
+        # print up to the last column: a long source is cut at its cell's edge instead of running on
+        # into pages of empty columns
+        sheet.print_cols = max(sheet.print_cols or 0, len(columns))
         sheet.freeze = sheet.freeze or f"B{r + 1}"
         sheet.row = r + len(rows) + 2
 

@@ -1,0 +1,100 @@
+"""Every shipped workbook printed by LibreOffice to PDF and read back as text (issue 19).
+
+Two renderings, each one soffice start for all workbooks (module fixtures): with Carlito
+(Calibri's metrics, the font the workbooks name and size their columns for) and with
+LibreOffice's own substitute when Carlito is hidden from fontconfig (a reader without it).
+Neither may print ``###`` (a number too wide for its column) or an error value, and each
+workbook stays within its page budget.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+
+from _soffice import soffice
+from xlcost import recalc
+from xlcost.workbook import build_all
+
+PAGES = {"economics_of_llms": 50, "article_audit": 30, "calculator": 30, "serving_economics": 40,
+         "training_plan": 40}
+SHOWN_ERRORS = ("###", "Err:", "#NAME?", "#VALUE!", "#DIV/0!")
+# fontconfig without the crosextra fonts (Carlito): LibreOffice falls back to its default sans
+_NO_CARLITO = ('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+               '<include ignore_missing="yes">/etc/fonts/fonts.conf</include><selectfont><rejectfont>'
+               '<glob>*/crosextra/*</glob><glob>*Carlito*</glob></rejectfont></selectfont></fontconfig>')
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pdf-built")
+    build_all(out)
+    return sorted(out.glob("*.xlsx"))
+
+
+def _print(paths, out, env=None):
+    """{workbook: (pages, text)} of ``paths`` printed to PDF in one soffice start."""
+    soffice()
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    # a fresh profile with LibreOffice's defaults: no recalculation on load, as a reader opens the file
+    command = recalc.convert_command((out / "profile").resolve().as_uri(), out, paths)
+    command[command.index("xlsx")] = "pdf"
+    subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
+    result = {}
+    for path in paths:
+        text = subprocess.run(["pdftotext", "-layout", str(out / f"{path.stem}.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        result[path.stem] = (text.count("\f"), text)
+    return result
+
+
+@pytest.fixture(scope="module")
+def printed(built, tmp_path_factory):
+    """{font: {workbook: (pages, text)}}: with Carlito, and with LibreOffice's substitute for it."""
+    if not subprocess.run(["fc-list", "Carlito"], capture_output=True, text=True).stdout.strip():
+        pytest.fail("Carlito is not installed (Debian: fonts-crosextra-carlito; .ci/run installs it)")
+    hidden = tmp_path_factory.mktemp("fonts") / "fonts.conf"
+    hidden.write_text(_NO_CARLITO, encoding="utf-8")
+    env = dict(os.environ, FONTCONFIG_FILE=str(hidden))
+    return {"Carlito": _print(built, tmp_path_factory.mktemp("pdf-carlito")),
+            "substitute": _print(built, tmp_path_factory.mktemp("pdf-substitute"), env)}
+
+
+@pytest.mark.parametrize("font", ["Carlito", "substitute"])
+def test_printed_pages_show_no_hashes_and_no_error_values(printed, font):
+    shown = {name: {e: text.count(e) for e in SHOWN_ERRORS if e in text} for name, (_, text) in printed[font].items()}
+    assert len(shown) >= 4
+    assert not any(shown.values()), shown
+
+
+@pytest.mark.parametrize("font", ["Carlito", "substitute"])
+def test_each_workbook_prints_within_its_page_budget(printed, font):
+    pages = {name: count for name, (count, _) in printed[font].items()}
+    over = {name: (count, PAGES[name]) for name, count in pages.items() if count > PAGES[name]}
+    assert not over, f"pages (printed, budget): {over}"
+
+
+def test_every_font_in_styles_has_a_name(built):
+    for path in built:
+        styles = zipfile.ZipFile(path).read("xl/styles.xml").decode()
+        fonts = re.findall(r"<font>.*?</font>|<font/>", styles, re.S)
+        assert fonts, path.name
+        assert all("<name " in font for font in fonts), (path.name, [f for f in fonts if "<name " not in f][:2])
+
+
+def test_no_defined_name_spells_a_function_a_cell_calls(built):
+    """LibreOffice reads INFER_COST( as the name infer_cost when one exists (names ignore case): Err:509."""
+    for path in built:
+        wb = openpyxl.load_workbook(path)
+        names = {name.lower() for name in wb.defined_names}
+        calls = {call.lower() for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+                 for call in _CALL.findall(str(getattr(cell.value, "text", cell.value) or ""))
+                 if cell.data_type == "f"}
+        assert calls, path.name
+        assert not names & calls, (path.name, sorted(names & calls))
