@@ -107,3 +107,24 @@ def test_no_defined_name_spells_a_function_a_cell_calls(built):
                  if cell.data_type == "f"}
         assert calls, path.name
         assert not names & calls, (path.name, sorted(names & calls))
+
+
+def test_quantities_with_a_readable_unit_are_not_in_scientific_notation():
+    """FLOP/s as TFLOP/s, bytes as GB, bytes/s as GB/s wherever the template states the unit; no 0.0000E+00."""
+    from xlcost.workbook import compile_file, templates
+    from xlcost.workbook.numfmt import number_format
+
+    checked = 0
+    for path in templates():
+        book = compile_file(path)
+        for sheet in book.sheets.values():
+            for cell in sheet.cells.values():
+                code = number_format(cell.fmt) or ""
+                assert "0.0000E" not in code, (path.stem, sheet.name, code)
+        for ref in book.inputs + book.computed:
+            spec = next((f for t in book.template["table"] for f in t.get("field", [])
+                         if f.get("key") and ref.name and ref.where.endswith(f"field {f['key']}")), None)
+            if spec and spec.get("unit") in ("FLOP/s", "bytes", "bytes/s"):
+                checked += 1
+                assert "E+" not in (number_format(spec.get("format")) or ""), (path.stem, ref.name, spec["format"])
+    assert checked > 20

@@ -6,10 +6,16 @@ thousands separators and trailing-comma scaling, percent, decimals, scientific).
 
 >>> display('"$"#,##0.0,,"M"', 11216529.0)
 '$11.2M'
+>>> [display(FORMATS["adaptive"], v) for v in (56528.0, 2.5, 0.0071)]
+['56,528', '2.50', '0.0071']
 >>> display("0.0%", 0.213)
 '21.3%'
 >>> display("0.00E+00", 3.675e14)
 '3.68E+14'
+>>> display(number_format(for_unit("FLOP/s", "0.00E+00")), 1.55e14)
+'155.0 TFLOP/s'
+>>> display(number_format(for_unit("bytes", "flops")), 2.6e10)
+'26.00 GB'
 """
 
 import re
@@ -25,8 +31,23 @@ FORMATS = {
     "billions": '#,##0.0,,,"B"', "billions0": '#,##0,,,"B"', "trillions": '#,##0.0,,,,"T"',
     "trillions0": '#,##0,,,,"T"', "millions": '#,##0.0,,"M"',
     "gb": '#,##0.0,,," GB"', "tb": '#,##0.00,,,," TB"', "gbs": '#,##0,,," GB/s"',
+    "tflops": '#,##0.0,,,," TFLOP/s"', "gb2": '#,##0.00,,," GB"',
+    "adaptive": "[>=100]#,##0;[>=1]#,##0.00;0.0000",  # a column of mixed units (seconds and tokens/s)
     "year": "0", "dash": '#,##0;-#,##0;"–"', "text": "@",
 }
+
+
+# a scientific format on a quantity whose unit reads better: the unit's own format (issue 19)
+_BY_UNIT = {"FLOP/s": "tflops", "bytes": "gb2", "bytes/s": "gbs", "parameters": "billions", "tokens": "billions"}
+
+
+def for_unit(unit, fmt):
+    """The format a field shows: its own, unless that is scientific and its ``unit`` has a readable one
+    (FLOP/s as TFLOP/s, bytes as GB, bytes/s as GB/s, parameters and tokens in billions)."""
+    code = FORMATS.get(fmt, fmt) or ""
+    if "E+" in code and unit in _BY_UNIT:
+        return _BY_UNIT[unit]
+    return fmt
 
 
 def number_format(fmt):
@@ -43,8 +64,19 @@ def number_format(fmt):
 _QUOTED = re.compile(r'"([^"]*)"|\\(.)')
 
 
+_CONDITION = re.compile(r"^\[(<=|>=|<>|<|>|=)(-?[0-9.E+]+)\]")
+_TESTS = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__, "=": float.__eq__,
+          "<>": float.__ne__}
+
+
 def _section(fmt, value):
     sections = fmt.split(";")
+    if _CONDITION.match(sections[0]):  # [>=100]#,##0;[>=1]0.00;0.0000: the first section whose test holds
+        for section in sections:
+            test = _CONDITION.match(section)
+            if not test or _TESTS[test.group(1)](float(value), float(test.group(2))):
+                return _CONDITION.sub("", section), False
+        return _CONDITION.sub("", sections[-1]), False
     if value < 0 and len(sections) > 1:
         return sections[1], True
     if value == 0 and len(sections) > 2:

@@ -2,9 +2,22 @@
 
 from openpyxl.utils import quote_sheetname
 
+from . import numfmt
+
 # catalog columns printed as wrapped text rather than widening their column
 _TEXT_COLUMNS = ("source", "notes")
 _TEXT_WIDTH = 40  # characters of a source or note on paper (the whole text is in the cell)
+
+
+# a catalog column's unit, from its name (the catalog's units-in-names rule)
+_COLUMN_UNITS = (("_bytes_per_s", "bytes/s"), ("_bytes", "bytes"), ("_flops", "FLOP/s"), ("params", "parameters"),
+                 ("_tokens", "tokens"))
+
+
+def _large_number_format(column):
+    """A large catalog number in its unit (TFLOP/s, GB, GB/s, billions), else with thousands separators."""
+    unit = next((u for suffix, u in _COLUMN_UNITS if column.endswith(suffix)), None)
+    return numfmt.for_unit(unit, "0.00E+00") if unit else "#,##0"
 
 
 class OtherSheets:
@@ -28,7 +41,7 @@ class OtherSheets:
                     continue
                 # a data appendix: one line per row; long sources are whole in the cell, cut on paper
                 style = "catalog_text" if column in _TEXT_COLUMNS else ("label" if j == 0 else "cell")
-                fmt = "0.00E+00" if isinstance(value, float) and value >= 1e6 else None
+                fmt = _large_number_format(column) if isinstance(value, float) and value >= 1e6 else None
                 sheet.put(r + 1 + i, 1 + j, value, style, fmt,
                           width=None if column in _TEXT_COLUMNS else min(len(str(value)) + 2, 22))
         if table.get("name"):

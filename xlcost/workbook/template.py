@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 from .expr import TemplateError
+from .numfmt import for_unit
 
 WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents", "assumptions", "sources", "data"}
 TABLE_KEYS = {
@@ -136,6 +137,8 @@ def _check_table(place, table):
             continue
         fplace = f"{place} field {field.get('key')}"
         _need(fplace, field, "key", "label")
+        if "format" in field:  # FLOP/s as TFLOP/s, bytes as GB ... where a scientific format was given
+            field["format"] = for_unit(field.get("unit"), field["format"])
         if field["key"] in keys:
             raise TemplateError(f"{fplace}: key used twice")
         keys.add(field["key"])
