@@ -31,14 +31,14 @@ FORMATS = {
     "billions": '#,##0.0,,,"B"', "billions0": '#,##0,,,"B"', "trillions": '#,##0.0,,,,"T"',
     "trillions0": '#,##0,,,,"T"', "millions": '#,##0.0,,"M"',
     "gb": '#,##0.0,,," GB"', "tb": '#,##0.00,,,," TB"', "gbs": '#,##0,,," GB/s"',
-    "tflops": '#,##0.0,,,," TFLOP/s"', "gb2": '#,##0.00,,," GB"',
+    "tflops": '#,##0.0,,,," TFLOP/s"', "tops": '#,##0,,,," TOPS"', "gb2": '#,##0.00,,," GB"',
     "adaptive": "[>=100]#,##0;[>=1]#,##0.00;0.0000",  # a column of mixed units (seconds and tokens/s)
     "year": "0", "dash": '#,##0;-#,##0;"–"', "text": "@",
 }
 
 
 # a scientific format on a quantity whose unit reads better: the unit's own format (issue 19)
-_BY_UNIT = {"FLOP/s": "tflops", "bytes": "gb2", "bytes/s": "gbs", "parameters": "billions", "tokens": "billions"}
+_BY_UNIT = {"FLOP/s": "tflops", "OP/s": "tops", "bytes": "gb2", "bytes/s": "gbs", "parameters": "billions", "tokens": "billions"}
 
 
 def for_unit(unit, fmt):

@@ -10,12 +10,13 @@ _TEXT_WIDTH = 40  # characters of a source or note on paper (the whole text is i
 
 
 # a catalog column's unit, from its name (the catalog's units-in-names rule)
-_COLUMN_UNITS = (("_bytes_per_s", "bytes/s"), ("_bytes", "bytes"), ("_flops", "FLOP/s"), ("params", "parameters"),
+_COLUMN_UNITS = (("_bytes_per_s", "bytes/s"), ("_bytes", "bytes"), ("_flops", "FLOP/s"), ("_ops", "OP/s"),
+                 ("params", "parameters"),
                  ("_tokens", "tokens"))
 
 
 def _large_number_format(column):
-    """A large catalog number in its unit (TFLOP/s, GB, GB/s, billions), else with thousands separators."""
+    """A large catalog number in its unit (TFLOP/s, TOPS, GB, GB/s, billions), else with thousands separators."""
     unit = next((u for suffix, u in _COLUMN_UNITS if column.endswith(suffix)), None)
     return numfmt.for_unit(unit, "0.00E+00") if unit else "#,##0"
 
