@@ -124,3 +124,45 @@ def test_stored_values_equal_libreoffice_recalculation(tmp_path_factory, formula
         if not ok:
             wrong.append((formula, stored, lo))
     assert not wrong, wrong[:5]
+
+
+# ---------------------------------------------------------------- data-validation lists
+
+def _with_input(tmp_path, extra):
+    directory = tmp_path / "templates_v"
+    directory.mkdir()
+    (directory / "v.toml").write_text(
+        '[workbook]\nfile = "v.xlsx"\ntitle = "V"\n[[table]]\nsheet = "Data"\nid = "T1"\n'
+        f'[[table.field]]\nkey = "chip"\nlabel = "Chip"\nvalue = "A100"\n{extra}\n', encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("choices_from = \"cmd|' /C calc'!A0\"", "choices_from must name a range"),
+        ('choices_from = "=WEBSERVICE(\\"http://example.com\\")"', "choices_from must name a range"),
+        ('choices_from = "no_such_range"', "'no_such_range' is not a range of the workbook"),
+        ("choices_from = \"'Nowhere'!$A$1:$A$3\"", "names no sheet"),
+        ('choices = ["A100", "x\\",\\"=1+1"]', "is not a number or a text without commas, quotes"),
+        ('choices = ["A100,H100"]', "without commas"),
+        ('choices = [true]', "is not a number or a text"),
+        ('choices = ["' + "x" * 300 + '"]', "Excel's list allows 255"),
+    ],
+)
+def test_validation_lists_take_only_ranges_and_plain_literals(tmp_path, extra, message):
+    with pytest.raises(TemplateError, match=message) as error:
+        build_all(tmp_path / "out", template_dir=_with_input(tmp_path, extra))
+    assert str(error.value).startswith("v.toml table T1 field chip: ")
+    assert not (tmp_path / "out" / "v.xlsx").exists()
+
+
+@pytest.mark.parametrize(("extra", "formula1"), [
+    ('choices = ["A100", "H100", 2.5]', '"A100,H100,2.5"'),
+    ("choices_from = \"'Data'!$A$1:$A$3\"", "'Data'!$A$1:$A$3"),
+])
+def test_a_plain_list_is_written_as_given(tmp_path, extra, formula1):
+    (path,) = build_all(tmp_path / "out", template_dir=_with_input(tmp_path, extra))
+    sheets = openpyxl.load_workbook(path).worksheets
+    lists = [dv.formula1 for ws in sheets for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert lists == [formula1]

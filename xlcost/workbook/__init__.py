@@ -63,18 +63,23 @@ def build_all(out="workbooks", force=False, template_dir=None):
     """Write every template's workbook into ``out``; return the paths written.
 
     Nothing is written if any target was edited since it was built (or was not built
-    by xlcost), unless ``force``; the error names every such file.
+    by xlcost), unless ``force``; the error names every such file. Two templates naming
+    one file (letter case aside, as Windows and macOS see names) are refused before anything is written.
     """
     from . import safefile
+    from .expr import TemplateError
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    planned = []
+    planned, owners = [], {}
     for path in templates(template_dir):
         book = compile_file(path)
         target = safefile.target_path(out, book.file)
+        first = owners.setdefault(target.name.casefold(), Path(path).name)
+        if first != Path(path).name:
+            raise TemplateError(f"{Path(path).name}: writes {target.name}, as {first} does; give each template its own file")
         _, data = render(book)
         planned.append((target, data))
+    out.mkdir(parents=True, exist_ok=True)
     refusals = [m for m in (safefile.check_overwrite(t, d, force) for t, d in planned) if m]
     if refusals:
         raise safefile.OverwriteError("\n".join(refusals))

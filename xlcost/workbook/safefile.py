@@ -16,6 +16,7 @@ import glob
 import hashlib
 import io
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -50,27 +51,36 @@ PLACEHOLDER = "0" * 64
 _CUSTOM = "docProps/custom.xml"
 
 
-def fingerprint_parts(parts):
-    """Hex digest of every part of a workbook but the one that stores the fingerprint.
+_STORED = re.compile(rb'(<property [^>]*name="' + PROPERTY.encode() + rb'"[^>]*>\s*<vt:lpwstr>)[0-9a-f]{64}(</vt:lpwstr>)')
+
+
+def fingerprint_parts(parts, without_custom=False):
+    """Hex digest of every part of a workbook, the stored fingerprint itself read as ``PLACEHOLDER``.
 
     Parts are the whole file: cells, values, formulas, styles and number formats,
-    comments, data validation, names, charts, print settings. Any edit saved by any
-    program changes at least one of them.
+    comments, data validation, names, charts, print settings, document properties (an
+    analyst's custom property included). Any edit saved by any program changes at least one of them.
+    ``without_custom``: the digest builds before issue 20 stored (custom.xml left out), so
+    their files are still recognised as unedited.
     """
     digest = hashlib.sha256()
     for name in sorted(parts):
-        if name != _CUSTOM:
-            digest.update(b"\x00" + name.encode() + b"\x00" + hashlib.sha256(parts[name]).digest())
+        data = parts[name]
+        if name == _CUSTOM and without_custom:
+            continue
+        if name == _CUSTOM:
+            data = _STORED.sub(rb"\g<1>" + PLACEHOLDER.encode() + rb"\g<2>", data, count=1)
+        digest.update(b"\x00" + name.encode() + b"\x00" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 
-def fingerprint(path):
+def fingerprint(path, without_custom=False):
     """The fingerprint of the workbook file at ``path`` (refused unread if it is hostile)."""
     from ..safe_xlsx import check_archive
 
     check_archive(path)
     with zipfile.ZipFile(path) as archive:
-        return fingerprint_parts({name: archive.read(name) for name in archive.namelist()})
+        return fingerprint_parts({name: archive.read(name) for name in archive.namelist()}, without_custom)
 
 
 def stored_fingerprint(path):
@@ -111,7 +121,7 @@ def check_overwrite(path, new_bytes, force=False):
         return f"{path} cannot be read as a workbook xlcost built ({error}); refusing to overwrite it (use --force)"
     if stored is None:
         return f"{path} was not written by xlcost build (no fingerprint); refusing to overwrite it (use --force)"
-    if stored != actual:
+    if stored != actual and stored != fingerprint(path, without_custom=True):
         return (
             f"{path} was edited after it was built (its content no longer matches the fingerprint stored in it); "
             "refusing to overwrite it. Save your changes under another name, or rebuild with --force to discard them."

@@ -6,6 +6,8 @@ quantity (``quantity`` + ``args``, rendered from the core's ``.excel`` pattern) 
 template formula, one per item unless every item would refer to the same cells.
 """
 
+import re
+
 from . import expr, refs as names, replicas, trainings
 from .book import ASSUMPTIONS, Formula, Ref
 from .expr import TemplateError
@@ -322,12 +324,21 @@ class TableLayout:
         sheet.cells[(ref.row, ref.col)].value = Formula("=" + names.formula_text(self.book, ref))
 
     def _validation(self, sheet, spec, ref):
-        """Add the input's data validation; its kind (a CHECKS key, "list", or None)."""
+        """Add the input's data validation; its kind (a CHECKS key, "list", or None).
+
+        A list is quoted literals (``choices``) or a range of the book (``choices_from``,
+        a defined range name or an absolute A1 range): nothing else reaches the formula.
+        """
         kind = None
         if "choices" in spec:
-            kind = ("list", '"' + ",".join(str(c) for c in spec["choices"]) + '"')
+            kind = ("list", choices_literal(spec["choices"], ref.where))
         elif "choices_from" in spec:
-            kind = ("list", spec["choices_from"])  # stored without "=", as the file format wants
+            source = spec["choices_from"]
+            if not isinstance(source, str) or not (_RANGE_NAME.fullmatch(source) or _A1_RANGE.fullmatch(source)):
+                raise TemplateError(f"{ref.where}: choices_from must name a range of the workbook "
+                                    f"(a defined name or an absolute range like 'Sheet'!$A$2:$A$9), got {source!r}")
+            self.deferred.append(lambda: self._check_range(source, ref.where))
+            kind = ("list", source)  # stored without "=", as the file format wants
         elif "validate" in spec:
             kind = (spec["validate"], None)
         elif isinstance(ref.value, (int, float)) and not isinstance(ref.value, bool):
@@ -335,3 +346,47 @@ class TableLayout:
         if kind:
             sheet.validations.append((kind, ref.coordinate, spec.get("free_entry", False)))
         return kind[0] if kind else None
+
+    def _check_range(self, source, where):
+        """A ``choices_from`` name must be one of the book's ranges (known once every table is placed)."""
+        if _RANGE_NAME.fullmatch(source) and source not in self.book.range_names and source not in self.book.names:
+            raise TemplateError(f"{where}: choices_from {source!r} is not a range of the workbook "
+                                f"({', '.join(sorted(self.book.range_names)) or 'none defined'})")
+        if _A1_RANGE.fullmatch(source):
+            sheet = source.rsplit("!", 1)[0].strip("'").replace("''", "'") if "!" in source else None
+            if sheet is not None and sheet not in self.book.sheets:
+                raise TemplateError(f"{where}: choices_from {source!r} names no sheet of the workbook")
+
+
+_RANGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,254}")
+_A1_RANGE = re.compile(r"(?:'(?:[^'\[\]*?/:\\]|'')+'!|[A-Za-z_][A-Za-z0-9_.]*!)?"
+                       r"\$[A-Z]{1,3}\$[0-9]{1,7}(?::\$[A-Z]{1,3}\$[0-9]{1,7})?")
+
+
+def choices_literal(choices, where):
+    """The quoted list a data validation offers (``"1,2,4"``): numbers and plain text only.
+
+    Excel's list literal has no escape, so an item holding a comma, a quote or a control
+    character (or a list over 255 characters) is refused rather than cut or broken out of.
+
+    >>> choices_literal([1, 2.5, "A100"], "t")
+    '"1,2.5,A100"'
+    """
+    if not isinstance(choices, list) or not choices:
+        raise TemplateError(f"{where}: choices must be a non-empty list of numbers or texts")
+    items = []
+    for choice in choices:
+        if isinstance(choice, (int, float)) and not isinstance(choice, bool):
+            items.append(expr.number(choice))
+        elif isinstance(choice, str) and choice.strip() and not _UNSAFE_CHOICE.search(choice):
+            items.append(choice)
+        else:
+            raise TemplateError(f"{where}: choice {choice!r} is not a number or a text without commas, quotes "
+                                "and control characters")
+    text = '"' + ",".join(items) + '"'
+    if len(text) > 257:
+        raise TemplateError(f"{where}: the choices make {len(text) - 2} characters (Excel's list allows 255)")
+    return text
+
+
+_UNSAFE_CHOICE = re.compile(r'[",\x00-\x1f\x7f]')
