@@ -58,7 +58,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..errors import CatalogError, InputError, UnknownNameError
+from ..errors import CatalogError, InputError, UnknownNameError, XlcostError
 from .models import Model
 
 # column -> type, for each table; "source" and "date" are required in every row
@@ -388,9 +388,14 @@ class Table:
                 for row in dated for alias in [row["name"], *_aliases(row)]}
 
 
+class OverridesError(XlcostError):
+    """The override files ``XLCOST_CATALOG_OVERRIDES`` names cannot be applied; every use says so until fixed."""
+
+
 _KINDS = {"chips": "chip", "instances": "instance", "models": "model", "api": "API model"}
 _overrides = {name: [] for name in FILES}  # table -> [(where, rows)] in the order loaded
-_env_loaded = False
+_env_loaded = False  # XLCOST_CATALOG_OVERRIDES applied (set only once every file loaded)
+_env_loading = False
 
 
 @functools.cache
@@ -403,11 +408,8 @@ def shipped_rows(name):
 @functools.cache
 def table(name):
     """The catalog table ``name``: shipped rows, then the analyst's overrides on top."""
-    global _env_loaded
-    if not _env_loaded:
-        _env_loaded = True
-        for path in filter(None, os.environ.get("XLCOST_CATALOG_OVERRIDES", "").split(os.pathsep)):
-            load_overrides(path)
+    if not _env_loaded and not _env_loading:
+        _load_environment_overrides()
     merged = Table(_KINDS[name], shipped_rows(name), FILES[name])
     for where, rows in _overrides[name]:
         replaced = set()  # a name in the override file replaces the whole history it matches
@@ -419,6 +421,30 @@ def table(name):
         kept = [r for r in merged.all_rows() if merged.index[normalize(r["name"])] not in replaced]
         merged = Table(_KINDS[name], [*kept, *rows], where)
     return merged
+
+
+def _load_environment_overrides():
+    """Apply the files ``XLCOST_CATALOG_OVERRIDES`` names, all or none. A file that fails is an
+    error on every use (each retried), never skipped after the first report: fixing the file
+    fixes the next call, without a restart."""
+    global _env_loaded, _env_loading
+    before = {name: len(loaded) for name, loaded in _overrides.items()}
+    _env_loading = True
+    try:
+        for path in filter(None, os.environ.get("XLCOST_CATALOG_OVERRIDES", "").split(os.pathsep)):
+            try:
+                load_overrides(path)
+            except (OSError, UnicodeError) as error:
+                raise OverridesError(f"XLCOST_CATALOG_OVERRIDES: {path}: {getattr(error, 'strerror', None) or error}") from None
+            except XlcostError as error:
+                raise OverridesError(f"XLCOST_CATALOG_OVERRIDES: {error}") from None
+        _env_loaded = True
+    finally:
+        _env_loading = False
+        if not _env_loaded:
+            for name, count in before.items():
+                del _overrides[name][count:]
+            _clear_caches()
 
 
 def load_overrides(source, table_name=None):
@@ -453,6 +479,7 @@ def _load_workbook_overrides(path):
         name = sheet.title.strip().lower()
         if name not in FILES:
             continue
+        sheet.reset_dimensions()  # every row there is, whatever the file's <dimension> tag claims
         out = io.StringIO()
         writer = csv.writer(out)
         for values in sheet.iter_rows(values_only=True):
