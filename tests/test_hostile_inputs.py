@@ -11,7 +11,7 @@ import pytest
 from xlcost.workbook import build_all, safefile
 from xlcost.workbook.expr import TemplateError
 
-_TEMPLATE = '[workbook]\nfile = "{file}"\ntitle = "T"\n[[table]]\nsheet = "Data"\nid = "T1"\n' \
+_TEMPLATE = '[workbook]\nfile = "{file}"\ntitle = "T"\n[[table]]\nsheet = "Sheet A"\nid = "T1"\n' \
             '[[table.field]]\nkey = "a"\nlabel = "A"\nvalue = 1\n'
 
 
@@ -178,3 +178,48 @@ def test_a_bomb_is_refused_by_what_it_unpacks_not_what_it_declares(tmp_path, mon
     _lie_about_size(path, "xl/media/filler.bin", 100)  # declares 100 bytes: the header check passes
     with pytest.raises(UnsafeWorkbookError, match="refused|damaged"):
         safe_xlsx.load_workbook(path)
+
+
+# ---------------------------------------------------------------- ranges: each element as its single cell
+
+from xlcost import udfs  # noqa: E402
+
+
+@pytest.mark.parametrize(("function", "args", "bad"), [
+    (udfs.TRAIN_DAYS, (175e9, 300e9, [[1024, 1e308]], "A100"), (175e9, 300e9, 1e308, "A100")),
+    (udfs.MFU, (1e200, [[1e9, 1e200]], 1, "A100"), (1e200, 1e200, 1, "A100")),
+    (udfs.DECODE_TOKENS_PER_SECOND, ([[13e9, 1e308]], "A100", 8), (1e308, "A100", 8)),
+])
+def test_an_overflowing_element_reports_what_its_single_cell_would(function, args, bad):
+    single = function(*bad)
+    assert isinstance(single, str) and single.startswith("#")  # the single cell: an error, not 0.0
+    (row,) = function(*args)
+    assert row[1] == single
+    assert not isinstance(row[0], str) or "above 1" in row[0]  # the neighbour is its own answer
+
+
+def test_a_utilisation_above_one_is_refused():
+    # 1e9 tokens/s x 1e12 FLOPs/token on one A100 (312e12 FLOP/s dense bf16, NVIDIA datasheet) is 3.2 million peaks
+    assert udfs.MFU(1e9, 1e12, 1, "A100").split(" ", 1)[1].startswith("mfu is above 1")
+    good, bad = udfs.MFU([[238300, 1e9]], 3.24e12, 6144, "TPU v4")[0]
+    assert good == pytest.approx(238300 * 3.24e12 / (6144 * 275e12))  # PaLM, Chowdhery et al. 2022: 46.2 %
+    assert bad.split(" ", 1)[1].startswith("mfu is above 1")
+
+
+def test_long_number_texts_are_not_kept(tmp_path):
+    """The number parser caches short texts only: 300 one-MB numeric strings leave RSS within 50 MB."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc\nfrom xlcost import udfs\n"
+        "rss = lambda: int(open('/proc/self/statm').read().split()[1]) * 4096\n"
+        "udfs.TRAIN_FLOPS('175B', '300B'); gc.collect(); start = rss()\n"
+        "for i in range(300):\n"
+        "    assert udfs.TRAIN_FLOPS('0.' + str(i + 1) * (2**20 // len(str(i + 1))), '300B') > 0\n"
+        "gc.collect(); print(rss() - start)\n"
+    )
+    if not __import__("os").path.exists("/proc/self/statm"):
+        pytest.skip("RSS read from /proc (Linux)")
+    grown = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
+    assert grown < 50 * 2**20, f"RSS grew {grown / 2**20:.0f} MB"

@@ -261,8 +261,8 @@ def test_duty_cycle_and_serving_cost_broadcast(busy, idle):
     )
 
 
-@settings(max_examples=40)  # each example checks up to 64 elements
-@given(lists(positive(1, 1e7)), lists(positive(1e9, 1e13)))
+@settings(max_examples=40)  # each example checks up to 64 elements; MFU stays <= 1 (1e4 x 1e13 < 1024 x 312e12)
+@given(lists(positive(1, 1e4)), lists(positive(1e9, 1e13)))
 def test_mfu_broadcasts(rates, flops_per_token):
     assert_broadcasts_like_a_loop(
         xlcost.mfu, {"tokens_per_s": column(rates), "flops_per_token": row(flops_per_token)},

@@ -132,7 +132,7 @@ def _with_input(tmp_path, extra):
     directory = tmp_path / "templates_v"
     directory.mkdir()
     (directory / "v.toml").write_text(
-        '[workbook]\nfile = "v.xlsx"\ntitle = "V"\n[[table]]\nsheet = "Data"\nid = "T1"\n'
+        '[workbook]\nfile = "v.xlsx"\ntitle = "V"\n[[table]]\nsheet = "Sheet A"\nid = "T1"\n'
         f'[[table.field]]\nkey = "chip"\nlabel = "Chip"\nvalue = "A100"\n{extra}\n', encoding="utf-8")
     return directory
 
@@ -159,7 +159,7 @@ def test_validation_lists_take_only_ranges_and_plain_literals(tmp_path, extra, m
 
 @pytest.mark.parametrize(("extra", "formula1"), [
     ('choices = ["A100", "H100", 2.5]', '"A100,H100,2.5"'),
-    ("choices_from = \"'Data'!$A$1:$A$3\"", "'Data'!$A$1:$A$3"),
+    ("choices_from = \"'Sheet A'!$A$1:$A$3\"", "'Sheet A'!$A$1:$A$3"),
 ])
 def test_a_plain_list_is_written_as_given(tmp_path, extra, formula1):
     (path,) = build_all(tmp_path / "out", template_dir=_with_input(tmp_path, extra))

@@ -149,9 +149,19 @@ def _each(rows, name, convert):
 # ---------------------------------------------------------------- one cell
 
 
+_CACHED_CHARS = 64  # "175B", "80 GB", "$2.03": short texts repeat down a column; a long one is parsed, not kept
+
+
 @functools.lru_cache(maxsize=4096)
-def _parse(text, name, expect):
+def _parse_cached(text, name, expect):
     return parse_quantity(text, name, expect)
+
+
+def _parse(text, name, expect):
+    """``parse_quantity``, cached for short texts only (at most 4,096 x 64 characters held)."""
+    if len(text) > _CACHED_CHARS:
+        return parse_quantity(text, name, expect)
+    return _parse_cached(text, name, expect)
 
 
 def _text(cell, name):

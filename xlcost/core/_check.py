@@ -84,6 +84,18 @@ def fraction(argument, values, closed_low=False):
     return x
 
 
+def utilisation(argument, values):
+    """``values`` (a computed share of a peak) if each is at most 1, else refused: more than the
+    peak is an impossible input, never a result to show."""
+    if type(values) in _SCALARS and values <= 1:
+        return values
+    x = np.asarray(values, dtype=float)
+    if x.size and not x.max() <= 1:
+        return _refuse(argument, "is above 1: more FLOP/s than the units' peak (check tokens_per_second, "
+                       "flops_per_token, n_units and the hardware)", x, x <= 1, 0.5)
+    return x
+
+
 def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None):
     """Mark a core quantity: attach its native Excel formula, its declared needs, and guard its arithmetic.
 
@@ -101,8 +113,11 @@ def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None):
     def mark(function):
         @functools.wraps(function)
         def guarded(*args, **kwargs):
-            if _COLLECTOR.get() is not None:  # the collecting caller checks every element's finiteness
-                with np.errstate(all="ignore"):
+            if _COLLECTOR.get() is not None:
+                # bad elements already stand in as harmless values: an overflow (or a 0 from x / inf) left
+                # is a good element's own, so raise and let the caller go block by block until that
+                # element reports what its single cell would
+                with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                     return function(*args, **kwargs)
             try:
                 with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):

@@ -61,4 +61,4 @@ def mfu(tokens_per_s, flops_per_token, n_units, peak_flops_per_s):
     """
     achieved = _check.positive("tokens_per_s", tokens_per_s) * _check.positive("flops_per_token", flops_per_token)
     peak = _check.positive("n_units", n_units) * _check.positive("peak_flops_per_s", peak_flops_per_s)
-    return (achieved / peak)
+    return _check.utilisation("mfu", achieved / peak)
