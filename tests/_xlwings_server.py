@@ -59,7 +59,7 @@ def running_server(folder, timeout_s=60):
     )
     log = open(folder / "server.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "xlcost.server_app:app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning"],
         cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -191,3 +191,40 @@ def test_a_whole_call_error_is_http_400_with_the_message(server, args, message):
     # the add-in shows a 400's text as the cell's #VALUE! tooltip, and does not retry it
     status, text = call(server, "INFER_COST", *args)
     assert status == 400 and message in text and "Traceback" not in text
+
+
+# ---------------------------------------------------------------- load: big calls, small calls, oversized requests
+
+def test_a_scalar_answers_while_a_million_cell_call_computes(server):
+    """xlcost.server runs each call on a worker thread: a 1,000 x 1,000 range does not hold a scalar."""
+    import threading
+    import time
+
+    big = payload("TRAIN_FLOPS", [[[1e9 + i + j for j in range(1000)] for i in range(1000)], m(300e9)])
+    done = {}
+
+    def send_big():
+        with httpx.Client(base_url=str(server.base_url), timeout=300) as client:
+            done["big"] = client.post("/xlwings/custom-functions-call", json=big)
+
+    thread = threading.Thread(target=send_big)
+    thread.start()
+    time.sleep(1.0)  # the big request is being read and computed
+    started = time.perf_counter()
+    status, result = call(server, "TRAIN_FLOPS", m(175e9), m(300e9))
+    seconds = time.perf_counter() - started
+    big_still_running = thread.is_alive()
+    thread.join()
+    assert status == 200 and result[0][0] == 3.15e23  # Brown et al. 2020, Table D.1
+    assert done["big"].status_code == 200 and len(done["big"].json()["result"]) == 1000
+    assert big_still_running, "the big call ended before the scalar was sent: the test proves nothing"
+    assert seconds < 1.0, f"the scalar took {seconds:.2f} s beside the big call"
+
+
+def test_an_oversized_request_is_refused_with_the_limit(server):
+    from xlcost.server import MAX_REQUEST_BYTES
+
+    body = b'{"func_name": "TRAIN_FLOPS", "args": [[["' + b"1" * (MAX_REQUEST_BYTES + 1) + b'"]]]}'
+    response = server.post("/xlwings/custom-functions-call", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert f"the limit is {MAX_REQUEST_BYTES:,} bytes (XLCOST_MAX_REQUEST_BYTES)" in response.json()["detail"]
