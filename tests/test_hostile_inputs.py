@@ -223,3 +223,16 @@ def test_long_number_texts_are_not_kept(tmp_path):
         pytest.skip("RSS read from /proc (Linux)")
     grown = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
     assert grown < 50 * 2**20, f"RSS grew {grown / 2**20:.0f} MB"
+
+
+# ---------------------------------------------------------------- a name in two tables
+
+def test_an_api_alias_resolves_per_field():
+    """deepseek-chat names the model DeepSeek-V3 and the API model: prices from the API table, shape from the model."""
+    # DeepSeek, "Introducing DeepSeek-V3.2-Exp" (2025-09-29): $0.42 output per 1M tokens; before, from
+    # 2025-02-09, $1.10 (DeepSeek API docs, Models & Pricing)
+    assert udfs.XLCOST_SPEC("deepseek-chat", "price_output_usd_per_1m_tokens") == 0.42
+    assert udfs.XLCOST_SPEC("deepseek-chat", "price_output_usd_per_1m_tokens", "2025-03-01") == 1.10
+    assert udfs.XLCOST_SPEC("deepseek-chat", "n_layers") == 61  # DeepSeek-V3 technical report: 61 layers
+    message = udfs.XLCOST_SPEC("deepseek-chat", "no_such_field")
+    assert "DeepSeek-V3 or API model deepseek-chat" in message

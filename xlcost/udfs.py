@@ -737,23 +737,31 @@ _TABLES = {"chips": "chips", "chip": "chips", "instances": "instances", "instanc
 
 
 def _spec(name, field, as_of=None):
-    """One catalog value: a row's column (the row in force ``as_of``), or a derived quantity."""
+    """One catalog value: a row's column (the row in force ``as_of``), or a derived quantity.
+
+    A name in several tables (``deepseek-chat``: the model DeepSeek-V3 and the API model)
+    resolves per field: the first table, of hardware, models and API prices, that has it.
+    """
     key = str(field).strip().lower().replace(" ", "_").replace("-", "_")
-    unit = None
+    found = []  # (name, row, derived fields, entry) per table the name is in
     if catalog.table("chips").get(name) is not None or catalog.table("instances").get(name) is not None:
         unit = catalog.hardware(name, as_of)
-    if unit is not None:
-        row = unit.instance if unit.instance is not None else unit.chip
-        return _field(unit.name, row, key, field, _HARDWARE_FIELDS, unit)
-    models = catalog.table("models")
-    if models.get(name) is not None:
-        found = catalog.model(name, as_of)
-        return _field(found.name, found.row, key, field, _MODEL_FIELDS, found)
+        found.append((unit.name, unit.instance if unit.instance is not None else unit.chip, _HARDWARE_FIELDS, unit))
+    if catalog.table("models").get(name) is not None:
+        model = catalog.model(name, as_of)
+        found.append((model.name, model.row, _MODEL_FIELDS, model))
     api = catalog.table("api").get(name, as_of)
     if api is not None:
-        return _field(api["name"], api, key, field, {}, None)
-    known = [r["name"] for t in ("chips", "instances", "models", "api") for r in catalog.table(t).rows]
-    raise CellError(VALUE, f"entry: {UnknownNameError('catalog entry', name, known, key=catalog.normalize)}")
+        found.append((f"API model {api['name']}", api, {}, None))
+    if not found:
+        known = [r["name"] for t in ("chips", "instances", "models", "api") for r in catalog.table(t).rows]
+        raise CellError(VALUE, f"entry: {UnknownNameError('catalog entry', name, known, key=catalog.normalize)}")
+    for entry_name, row, derived, entry in found:
+        if key in derived or key in row:
+            return _field(entry_name, row, key, field, derived, entry)
+    fields = [f for _, row, derived, _ in found for f in (*derived, *row)]
+    names = " or ".join(entry_name for entry_name, *_ in found)
+    raise CellError(VALUE, f"field: {UnknownNameError(f'field of {names}', field, list(dict.fromkeys(fields)))}")
 
 
 def _field(name, row, key, field, derived, entry):
