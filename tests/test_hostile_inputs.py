@@ -236,3 +236,10 @@ def test_an_api_alias_resolves_per_field():
     assert udfs.XLCOST_SPEC("deepseek-chat", "n_layers") == 61  # DeepSeek-V3 technical report: 61 layers
     message = udfs.XLCOST_SPEC("deepseek-chat", "no_such_field")
     assert "DeepSeek-V3 or API model deepseek-chat" in message
+
+
+def test_a_range_mixing_numbers_and_model_names_answers_each_cell_as_alone():
+    cells = [13e9, "Llama-2-7B", "7B", "GPT-9"]
+    row = udfs.DECODE_TOKENS_PER_SECOND([cells], "A100", 8)[0]
+    assert row == [udfs.DECODE_TOKENS_PER_SECOND(cell, "A100", 8) for cell in cells]
+    assert all(isinstance(x, float) for x in row[:3]) and row[3].startswith("#")

@@ -559,8 +559,22 @@ def KV_CACHE(n_layers, kv_dim, context, batch=None, bytes_per_value=None):
 )
 def DECODE_TOKENS_PER_SECOND(params, hardware, batch=None, bytes_per_param=None, context=None,
                              kv_bytes_per_token=None, utilization=None):
-    if _names_a_model(params):
-        return _decode_by_model(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization)
+    named = _model_cells(params)
+    if not named.any():
+        return _decode_by_number(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization)
+    by_model = _decode_by_model(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization)
+    if named.all():
+        return by_model
+    # a range mixing numbers and model names: each cell as its single cell would be
+    by_number = _decode_by_number(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization)
+    shape = np.shape(by_model.value)
+    pick = np.broadcast_to(named, shape)
+    errors = {key: error for result, keep in ((by_model, True), (by_number, False))
+              for key, error in (result.errors or {}).items() if pick[key] == keep}
+    return Result(np.where(pick, by_model.value, np.asarray(by_number.value, dtype=object)), errors)
+
+
+def _decode_by_number(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization):
     function = core.decode_tokens_per_s
     unit = ev.hardware(hardware)
     return ev.evaluate(
@@ -576,12 +590,13 @@ def DECODE_TOKENS_PER_SECOND(params, hardware, batch=None, bytes_per_param=None,
     )
 
 
-def _names_a_model(value):
-    """True when a cell of ``value`` is the name of a catalog model (not a number like "70B")."""
+def _model_cells(value):
+    """Per cell of ``value`` (2-D bool array): whether it names a catalog model (not a number like "70B")."""
     rows = value if isinstance(value, (list, tuple)) else [[value]]
     rows = [row if isinstance(row, (list, tuple)) else [row] for row in rows]
     models = catalog.table("models")
-    return any(isinstance(cell, str) and models.get(cell.strip()) is not None for row in rows for cell in row)
+    return np.array([[isinstance(cell, str) and models.get(cell.strip()) is not None for cell in row] for row in rows],
+                    dtype=bool)
 
 
 def _decode_by_model(params, hardware, batch, bytes_per_param, context, kv_bytes_per_token, utilization):
