@@ -182,3 +182,57 @@ def test_template_inputs_are_what_the_declaration_fills(template, key, quantity,
 ])
 def test_serving_blocks_take_their_shape_from_the_model(capsys, argv, expected):
     assert calc(capsys, *argv) == expected
+
+
+# ---------------------------------------------------------------- serving follows the same declarations
+def test_serving_fills_its_replica_through_the_declarations():
+    from xlcost.core import serving as core_serving
+
+    text = (ROOT / "serving.py").read_text()
+    for copy in ("_model_arguments", "_chip_arguments", '"kv_lora_rank"', '"expert_d_ff"', 'get("scale_'):
+        assert copy not in text, copy  # the former second table of model and chip fields
+    replica_quantities = [core_serving.output_tokens_per_s, core_serving.ttft_seconds, core_serving.tpot_seconds,
+                          core_serving.request_seconds, core_serving.max_batch, core_serving.input_usd_per_million,
+                          core_serving.output_usd_per_million, core_serving.request_usd, core_serving.load_plan]
+    for function in replica_quantities:
+        assert function.needs.model == core_serving.REPLICA_MODEL, function.__name__
+        assert function.needs.hardware == core_serving.REPLICA_HARDWARE, function.__name__
+        assert set(function.needs.model.values()) <= set(MODEL_FIELDS)
+        assert set(function.needs.hardware.values()) <= set(HARDWARE_FIELDS)
+
+
+def test_replica_fields_resolve_or_refuse_clearly_for_every_decoder():
+    from xlcost.core import serving as core_serving
+
+    for row in catalog.table("models").rows:
+        if row["architecture"] not in ("decoder", "moe-decoder"):
+            continue
+        model = catalog.model(row["name"])
+        for field in core_serving.REPLICA_MODEL.values():
+            try:
+                value = model_value(model, field, "fp8")
+            except InputError as error:
+                assert str(error), (row["name"], field)
+                continue
+            assert isinstance(value, (int, float)) and value >= 0, (row["name"], field, value)
+
+
+def test_replica_figures_from_published_configs():
+    from xlcost import serving
+
+    # Mixtral-8x7B (Mistral AI's config): 32 MoE layers of 8 SwiGLU experts, 4,096 x 14,336; 46.7B in all
+    expert = 3 * 4096 * 14336
+    r = serving.replica("Mixtral-8x7B", "H100", 2, "fp8")
+    assert r["expert_weight_bytes"] == expert * 1.0  # fp8: one byte per weight
+    assert r["shared_weight_bytes"] == pytest.approx(46.7e9 - 32 * 8 * expert)
+    assert (r["moe_layers"], r["n_experts"], r["experts_per_token"]) == (32, 8, 2)
+    assert r["kv_bytes_per_token"] == 32 * 2 * 8 * 128 * 1.0  # 8 KV heads of 128, 8-bit cache
+    # the peak at the precision's math: H100 SXM fp8 (NVIDIA datasheet: 3,958 TFLOP/s with sparsity, half dense)
+    assert r["peak_flops_per_s"] == pytest.approx(3958e12 / 2, rel=1e-3)
+    # DeepSeek-V3 (its config): MLA, one 512 + 64 latent per token and layer over 61 layers, shared by every head
+    d = serving.replica("DeepSeek-V3", "H200", 8, "fp8")
+    assert d["kv_bytes_per_token"] == 61 * (512 + 64) and d["n_kv_heads"] == 1
+    assert d["decode_attention_flops_per_attended"] == 2 * 128 * (512 + 64 + 512)
+    # a dense model leaves the expert arguments at the core's dense defaults
+    dense = serving.replica("Llama-3.1-8B", "H100", 1, "bf16")
+    assert (dense["moe_layers"], dense["n_experts"], dense["expert_weight_bytes"]) == (0, 1, 0)

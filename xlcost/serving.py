@@ -1,11 +1,13 @@
 """Serving by name: a catalog model on a catalog chip or instance, through ``xlcost.core.serving``.
 
-This module is the one place that says which model and hardware fields the serving
-quantities take (the Excel functions and ``xlcost calc`` call it):
+Which model and chip fields fill the serving core's arguments is declared once, beside the
+core quantities (``xlcost.core.serving.REPLICA_MODEL`` and ``REPLICA_HARDWARE``, read by
+``xlcost.fill`` as every quantity's declaration is); the model's derived fields are
+properties of ``xlcost.catalog.Model``:
 
 - weights: *all* parameters (an MoE holds every expert), split into shared weights and
-  routed experts from ``moe_layers x n_experts x (3 if gated_ffn else 2) x d_model x
-  expert_d_ff``; bytes per weight by precision (:data:`PRECISIONS`);
+  routed experts (``shared_params``, ``params_per_expert``); bytes per weight by precision
+  (``xlcost.core.inputs.PRECISIONS``);
 - compute: ``Model.matmul_params_per_token``: the active parameters counted from the
   architecture (one convention, whatever the publisher's) less the input embedding (a
   lookup, not a matrix product) unless tied;
@@ -14,10 +16,13 @@ quantities take (the Excel functions and ``xlcost calc`` call it):
   (all layers when that is empty); 8-bit when the weights are fp8 or fp4, else 16-bit;
 - attention FLOPs: ``2 x n_heads x (qk head dim + v head dim)`` per cached token and layer;
   MLA decode in the absorbed form ``2 x n_heads x (kv_lora_rank + qk_rope_head_dim + kv_lora_rank)``;
-- refused: an encoder, a request beyond ``context``, ``n_units`` not dividing ``n_heads``;
-- hardware: one chip's dense peak at the precision, memory, bandwidth and scale-up
-  interconnect (one direction); an instance means its chip, ``chip_count`` of them by
-  default; a price per hour is the instance's (shared per chip), a chip's per chip.
+- hardware: one chip's dense peak at the precision, memory, bandwidth, scale-up
+  interconnect (one direction) and domain, scale-out bandwidth, measured GEMM and HBM
+  efficiencies; an instance means its chip, ``chip_count`` of them by default; a price
+  per hour is the instance's (shared per chip), a chip's per chip.
+
+This module adds what is not a field: the model must be a decoder, a request must fit its
+context, fp4 needs fp4 tensor cores, and the replica's chip count.
 
 >>> round(kv_cache_per_token("Llama-2-70B"))
 327680
@@ -26,48 +31,15 @@ quantities take (the Excel functions and ``xlcost calc`` call it):
 import numpy as np
 
 from . import catalog
+from .core import inputs
 from .core import serving as core
+from .core.inputs import DEFAULT_PRECISION, PRECISIONS
 from .errors import FitError, InputError, UnknownNameError
+from .fill import from_catalog
 
-# precision -> (bytes per weight, bytes per KV value, the chip's peak column to compute at)
-PRECISIONS = {
-    "bf16": (2.0, 2.0, "bf16"),
-    "fp16": (2.0, 2.0, "fp16"),
-    "fp8": (1.0, 1.0, "fp8"),
-    "int8": (1.0, 2.0, "int8"),  # W8A8 (SmoothQuant-style): int8 math, 16-bit KV
-    "fp4": (core.FP4_BYTES_PER_PARAM, 1.0, "fp4"),
-    "int4": (core.INT4_BYTES_PER_PARAM, 2.0, "bf16"),  # W4A16 (AWQ/GPTQ): 16-bit math
-}
-DEFAULT_PRECISION = "bf16"
-# A chip's compute_efficiency in the catalog is what its large GEMMs reach in a microbenchmark
-# (H100 fp8 0.78, MI300X bf16 0.54, B200 fp8 0.57: each row's efficiency_source). Serving's GEMMs
-# reach this share of it (short steps of few rows, fused quantisation and epilogues, the small
-# kernels between them): fitted on the measured anchors, 0.63 x 0.79 = the core's 0.50 default
-# for a chip with no measurement. Give compute_efficiency to override the product.
-SERVING_GEMM_SHARE = 0.63
 DEFAULT_INPUT_TOKENS = 1000.0
 DEFAULT_OUTPUT_TOKENS = 1000.0
 DEFAULT_CONTEXT = DEFAULT_INPUT_TOKENS + DEFAULT_OUTPUT_TOKENS  # max_batch: one default request's tokens
-
-
-def precision(name):
-    """(bytes per weight, bytes per KV value, peak column) for a precision name."""
-    key = str(name).strip().lower()
-    if key not in PRECISIONS:
-        raise InputError("precision", f"must be one of {', '.join(PRECISIONS)}", name)
-    return PRECISIONS[key]
-
-
-def _field(model, column, default=None):
-    value = model.row.get(column)
-    return default if value is None else value
-
-
-def _needed(model, column):
-    value = model.row.get(column)
-    if value is None:
-        raise InputError("model", f"{model.name} has no {column} in the catalog; the serving model needs its architecture")
-    return value
 
 
 _NUMBERS = (float, int, np.float64)  # a plain number: checked without numpy
@@ -102,120 +74,41 @@ def context_limit(model):
 
 
 def check_context(model, tokens, argument="input_tokens + output_tokens"):
-    """``tokens`` per sequence checked against the model's context window (extended by rope scaling if it has one)."""
-    row = generator(model).row
-    limit = row.get("context_extended") or row.get("context")
-    if not limit:
-        return
-    if (tokens > limit) if type(tokens) in _NUMBERS else np.any(np.asarray(tokens) > limit):
-        extended = " (extended by rope scaling)" if row.get("context_extended") else ""
-        raise InputError(argument, f"must not exceed {generator(model).name}'s context of {limit:,.0f} tokens"
-                                   f"{extended}", float(np.max(tokens)))
+    """``tokens`` per sequence checked against :func:`context_limit` (extended by rope scaling if the model has it)."""
+    limit = context_limit(model)
+    if limit and ((tokens > limit) if type(tokens) in _NUMBERS else np.any(np.asarray(tokens) > limit)):
+        found = generator(model)
+        extended = " (extended by rope scaling)" if found.context_extended else ""
+        raise InputError(argument, f"must not exceed {found.name}'s context of {limit:,.0f} tokens{extended}",
+                         float(np.max(tokens)))
 
 
-_CACHE = {}  # (id of a catalog object, precision) -> (the object, its arguments): see _cached
+_FILLED = {}  # (quantity, model, chip, precision), objects by identity -> (the objects, the filled arguments)
 
 
-def _cached(kind, unit, precision_name, compute):
-    """``compute(unit, precision_name)``, once per catalog object and precision.
+def _filled(quantity, model, chip, precision_name):
+    """``from_catalog(quantity, model, chip, precision=precision_name)``, once per catalog objects and precision.
 
-    Keyed by the object's identity, which the entry keeps alive: a catalog override makes new
+    Keyed by the objects' identity, which the entry keeps alive: a catalog override makes new
     objects (new keys), so a stale answer cannot come back. At most 512 entries.
     """
-    key = (kind, id(unit), precision_name)
-    hit = _CACHE.get(key)
+    key = (quantity, id(model), id(chip), precision_name)
+    hit = _FILLED.get(key)
     if hit is None:
-        if len(_CACHE) >= 512:
-            _CACHE.clear()
-        hit = _CACHE[key] = (unit, compute(unit, precision_name))
-    return hit[1]
+        if chip is not None and inputs.precision(precision_name).dtype == "fp4" and chip.chip.get("peak_fp4_flops") is None:
+            raise InputError("precision", f'"fp4" needs fp4 tensor cores, which {chip.name} lacks: give precision '
+                                          '"int4" (4-bit weights, 16-bit math: the weights-only way such chips serve '
+                                          "4-bit checkpoints such as MXFP4)", precision_name)
+        if len(_FILLED) >= 512:
+            _FILLED.clear()
+        hit = _FILLED[key] = (model, chip, from_catalog(quantity, model, chip, precision=precision_name))
+    return hit[2]
 
 
 def model_arguments(name, precision_name=DEFAULT_PRECISION):
-    """The model half of the serving core's arguments (``core.MODEL_ARGUMENTS``) for a catalog model."""
-    return dict(_cached("model", generator(name), precision_name, _model_arguments))
-
-
-def _model_arguments(model, precision_name):
-    from .core.params import ffn_params
-
-    weight_bytes, kv_bytes, _ = precision(precision_name)
-    n_layers, d_model, n_heads = (_needed(model, c) for c in ("n_layers", "d_model", "n_heads"))
-    params = model.params
-    if model.is_moe:
-        moe_layers = _needed(model, "moe_layers")
-        n_experts, k = _needed(model, "n_experts"), _needed(model, "experts_per_token")
-        per_expert = ffn_params(d_model, _needed(model, "expert_d_ff"), bool(_field(model, "gated_ffn", False)),
-                                bool(_field(model, "biases", False)))
-        shared = params - moe_layers * n_experts * per_expert
-        if shared <= 0:
-            raise InputError("model", f"{model.name}: its experts ({moe_layers * n_experts * per_expert:.3g} "
-                                      f"parameters) exceed its params ({params:.3g}) in the catalog")
-    else:
-        moe_layers, per_expert, k, n_experts, shared = 0.0, 0.0, 1.0, 1.0, params
-    if _field(model, "kv_lora_rank"):  # multi-head latent attention
-        qk = _needed(model, "qk_nope_head_dim") + _needed(model, "qk_rope_head_dim")
-        attention_width = n_heads * (qk + _needed(model, "v_head_dim"))  # prefill: K and V decompressed
-        latent = _needed(model, "kv_lora_rank")
-        # decode, absorbed form: each head's score over the latent and its rope key, and its output in the latent
-        decode_width = n_heads * (latent + _needed(model, "qk_rope_head_dim") + latent)
-        # one latent shared by every head, so tensor parallelism cannot split it: every chip holds
-        # the whole latent cache of the replica's sequences, as one KV head replicated n_units times
-        # (why SGLang serves MLA models with data-parallel attention: docs.sglang.io, "DP, DPA and
-        # SGLang DP Router", "The Problem with Tensor Parallelism for MLA Models")
-        n_kv_heads = 1
-    else:
-        attention_width = n_heads * 2 * model.head_dim
-        decode_width = attention_width
-        n_kv_heads = _field(model, "n_kv_heads", n_heads)
-    window = _field(model, "sliding_window", 0)
-    window_layers = _field(model, "sliding_window_layers", n_layers if window else 0)
-    return {
-        "n_layers": n_layers, "d_model": d_model,
-        "shared_weight_bytes": shared * weight_bytes, "expert_weight_bytes": per_expert * weight_bytes,
-        "moe_layers": moe_layers, "n_experts": n_experts, "experts_per_token": k,
-        "linear_flops_per_token": 2.0 * model.matmul_params_per_token, "attention_flops_per_attended": 2.0 * attention_width,
-        "kv_bytes_per_token": n_layers * model.kv_elements_per_token * kv_bytes,
-        "window": window, "window_layers": window_layers, "n_heads": n_heads, "n_kv_heads": n_kv_heads,
-        "decode_attention_flops_per_attended": 2.0 * decode_width,
-        "expert_flops_per_token": 2.0 * k * moe_layers * per_expert,
-    }
-
-
-def hardware_arguments(name, n_units=None, precision_name=DEFAULT_PRECISION):
-    """The hardware half (``core.HARDWARE_ARGUMENTS``): one chip's figures and the replica's chip count."""
-    unit = _named("hardware", catalog.hardware, name)
-    n_units = unit.chips if n_units is None else n_units
-    chip = dict(_cached("chip", unit, precision_name, _chip_arguments))
-    if chip["interconnect_bytes_per_s"] is None:
-        if np.any(np.asarray(n_units) > 1):
-            catalog.hardware(unit.chip["name"]).interconnect_bytes_per_s  # InputError naming the chip
-        chip["interconnect_bytes_per_s"] = 1.0  # one chip all-reduces nothing: the figure is never used
-    return {"n_units": n_units, **chip}
-
-
-def _chip_arguments(unit, precision_name):
-    chip = catalog.hardware(unit.chip["name"])
-    column = precision(precision_name)[2]
-    if column == "fp4" and chip.chip.get("peak_fp4_flops") is None:
-        raise InputError("precision", f'"fp4" needs fp4 tensor cores, which {chip.name} lacks: give precision "int4" '
-                                      "(4-bit weights, 16-bit math: the weights-only way such chips serve 4-bit "
-                                      "checkpoints such as MXFP4)", precision_name)
-    figures = {
-        "peak_flops_per_s": chip.peak(column),
-        "memory_bytes": chip.memory_bytes,
-        "memory_bandwidth_bytes_per_s": chip.memory_bandwidth_bytes_per_s,
-        "interconnect_bytes_per_s": chip.chip.get("interconnect_bytes_per_s"),
-        "scale_up_domain": chip.chip.get("scale_up_domain") or 0,
-        "scale_out_bytes_per_s": chip.chip.get("scale_out_bytes_per_s") or 0,
-    }
-    # the chip's own measurements where the catalog has them (else the core's named defaults)
-    compute, bandwidth = chip.compute_efficiency(column), chip.bandwidth_efficiency
-    figures["compute_efficiency"] = core.COMPUTE_EFFICIENCY if compute is None else compute * SERVING_GEMM_SHARE
-    figures["bandwidth_efficiency"] = core.BANDWIDTH_EFFICIENCY if bandwidth is None else bandwidth
-    if not figures["scale_out_bytes_per_s"]:  # a PCIe card: its chips talk over the interconnect figure (PCIe)
-        figures["scale_up_domain"] = 0
-    return figures
+    """The model half of the serving core's arguments for a catalog model (``core.REPLICA_MODEL``
+    filled, a dense model's defaults where the catalog leaves a field empty)."""
+    return {**core.MODEL_DEFAULTS, **_filled(core.output_tokens_per_s, generator(name), None, precision_name)}
 
 
 def price_per_chip_hour(name, price_per_hour=None, as_of=None, term="on_demand"):
@@ -234,10 +127,18 @@ def price_per_chip_hour(name, price_per_hour=None, as_of=None, term="on_demand")
     return np.asarray(price_per_hour, dtype=float) / unit.chips if unit.instance else price_per_hour
 
 
-def replica(model, hardware, n_units=None, precision_name=DEFAULT_PRECISION, **efficiency):
-    """Every argument of the serving core for ``model`` on ``n_units`` x ``hardware``."""
-    return {**model_arguments(model, precision_name), **hardware_arguments(hardware, n_units, precision_name),
-            **efficiency}
+def replica(model, hardware, n_units=None, precision_name=DEFAULT_PRECISION, quantity=core.output_tokens_per_s,
+            **efficiency):
+    """Every argument of the serving core for ``model`` on ``n_units`` x ``hardware``, as ``quantity``
+    declares them (``core.replica_arguments``: the defaults applied where the catalog is empty).
+
+    >>> r = replica("Mixtral-8x7B", "p5.48xlarge", precision_name="fp8")
+    >>> r["n_units"], r["expert_weight_bytes"] / 1e6, r["compute_efficiency"] == 0.698 * core.SERVING_GEMM_SHARE
+    (8.0, 176.160768, True)
+    """
+    unit = _named("hardware", catalog.hardware, hardware)
+    filled = _filled(quantity, generator(model), catalog.hardware(unit.chip["name"]), precision_name)
+    return core.replica_arguments(**filled, n_units=unit.chips if n_units is None else n_units, **efficiency)
 
 
 def checked(function, model, efficiency, **numbers):
@@ -305,7 +206,7 @@ def serve_latency(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKE
         raise InputError("which", 'must be "ttft", "tpot" or "request"', which)
     checked(serve_latency, model, efficiency, n_units=n_units, input_tokens=input_tokens,
             output_tokens=output_tokens, batch=batch)
-    r = replica(model, hardware, n_units, precision_name, **efficiency)
+    r = replica(model, hardware, n_units, precision_name, LATENCIES[which], **efficiency)
     return named(lambda: LATENCIES[which](input_tokens, output_tokens, batch, batching, **r), hardware)
 
 
@@ -323,7 +224,7 @@ def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=
     checked(serve_cost, model, efficiency, price_per_hour=price_per_hour, n_units=n_units,
             input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
     price = price_per_chip_hour(hardware, price_per_hour, as_of, price_term)
-    r = replica(model, hardware, n_units, precision_name, **efficiency)
+    r = replica(model, hardware, n_units, precision_name, COSTS[per], **efficiency)
     return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, batching, **r), hardware)
 
 
@@ -332,13 +233,13 @@ def max_batch(model, hardware, n_units=None, context=DEFAULT_CONTEXT,
     """Sequences of ``context`` tokens that fit beside the weights."""
     checked(max_batch, model, efficiency, n_units=n_units, context=context)
     check_context(model, context, "context")
-    r = replica(model, hardware, n_units, precision_name, **efficiency)
+    r = replica(model, hardware, n_units, precision_name, core.max_batch, **efficiency)
     return named(lambda: core.max_batch(context, **r), hardware)
 
 
 def _load_replica(model, hardware, precision_name, efficiency, **numbers):
     checked(gpus_for_load, model, efficiency, **numbers)
-    r = replica(model, hardware, 1, precision_name, **efficiency)
+    r = replica(model, hardware, 1, precision_name, core.load_plan, **efficiency)
     del r["n_units"]
     return r
 

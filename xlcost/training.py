@@ -29,7 +29,7 @@ import numpy as np
 from . import catalog
 from . import serving as _serving
 from .core import training as core
-from .core.serving import FP4_BYTES_PER_PARAM
+from .core.inputs import FP4_BYTES_PER_PARAM
 from .errors import InputError
 
 DEFAULT_PRECISION = "bf16"

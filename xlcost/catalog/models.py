@@ -202,6 +202,106 @@ class Model:
         embeddings = r["vocab"] * r["d_model"] * (1 if r.get("tied_embeddings") else 2) + context * r["d_model"]
         return total + embeddings + (2 if biases else 1) * r["d_model"]
 
+    # ------------------------------------------------------------ what the serving core takes
+    # (xlcost.core.serving.REPLICA_MODEL declares which argument each fills)
+
+    def _architecture(self, column):
+        value = self.row.get(column)
+        if value is None:
+            raise InputError("model", f"{self.row['name']} has no {column} in the catalog; the serving model needs "
+                             "its architecture")
+        return value
+
+    @property
+    def sliding_window_layers(self):
+        """Layers with a sliding window: the row's, else every layer when the row gives a window, else None."""
+        layers = self.row.get("sliding_window_layers")
+        if layers is None and self.row.get("sliding_window"):
+            return self._architecture("n_layers")
+        return layers
+
+    @property
+    def params_per_expert(self):
+        """Parameters of one routed expert of one layer (``ffn_params`` of expert_d_ff); 0 for a dense model.
+
+        >>> from xlcost.catalog import model
+        >>> model("Mixtral-8x7B").params_per_expert   # 3 x 4,096 x 14,336 (SwiGLU)
+        176160768.0
+        """
+        from ..core.params import ffn_params
+
+        if not self.is_moe:
+            return 0.0
+        return ffn_params(self._architecture("d_model"), self._architecture("expert_d_ff"),
+                          bool(self.row.get("gated_ffn")), bool(self.row.get("biases")))
+
+    @property
+    def shared_params(self):
+        """Parameters outside the routed experts: ``params`` less moe_layers x n_experts x one expert
+        (attention, dense layers, shared experts, router, embeddings); all of a dense model's."""
+        params = self.params
+        if not self.is_moe:
+            return params
+        experts = self._architecture("moe_layers") * self._architecture("n_experts") * self.params_per_expert
+        if experts >= params:
+            raise InputError("model", f"{self.row['name']}: its experts ({experts:.3g} parameters) exceed its params "
+                             f"({params:.3g}) in the catalog")
+        return params - experts
+
+    @property
+    def linear_flops_per_token(self):
+        """FLOPs of the linear layers per token: 2 x :attr:`matmul_params_per_token`."""
+        return 2.0 * self.matmul_params_per_token
+
+    @property
+    def expert_flops_per_token(self):
+        """The routed experts' share of :attr:`linear_flops_per_token`: 2 x k x moe_layers x one expert (0: dense)."""
+        if not self.is_moe:
+            return 0.0
+        return 2.0 * self._architecture("experts_per_token") * self._architecture("moe_layers") * self.params_per_expert
+
+    @property
+    def _latent(self):
+        return bool(self.row.get("kv_lora_rank"))
+
+    @property
+    def attention_flops_per_attended(self):
+        """Attention FLOPs per cached token and layer: 2 x n_heads x (qk head dim + v head dim)
+        (scores and the weighted values; latent attention decompresses its keys and values)."""
+        n_heads = self._architecture("n_heads")
+        if self._latent:
+            qk = self._architecture("qk_nope_head_dim") + self._architecture("qk_rope_head_dim")
+            return 2.0 * n_heads * (qk + self._architecture("v_head_dim"))
+        return 2.0 * n_heads * 2 * self.head_dim
+
+    @property
+    def decode_attention_flops_per_attended(self):
+        """The same in a decode step. Latent attention decodes in the absorbed form: each head
+        scores the latent and its rope key, and sums values in the latent:
+        2 x n_heads x (kv_lora_rank + qk_rope_head_dim + kv_lora_rank)."""
+        if not self._latent:
+            return self.attention_flops_per_attended
+        latent = self._architecture("kv_lora_rank")
+        return 2.0 * self._architecture("n_heads") * (latent + self._architecture("qk_rope_head_dim") + latent)
+
+    @property
+    def kv_cache_heads(self):
+        """KV heads a token's cache holds: :attr:`kv_heads`; latent attention 1.
+
+        The latent is shared by every head, so tensor parallelism cannot split it: every chip
+        holds the whole latent cache of the replica's sequences, as one KV head replicated
+        (why SGLang serves MLA models with data-parallel attention: docs.sglang.io, "DP, DPA and
+        SGLang DP Router", "The Problem with Tensor Parallelism for MLA Models")."""
+        if self._latent:
+            return 1
+        return self.row.get("n_kv_heads") or self._architecture("n_heads")
+
+    @property
+    def kv_values_per_token(self):
+        """Numbers cached per token over all layers: n_layers x :attr:`kv_elements_per_token`
+        (sliding-window layers stop growing; that cap is the serving model's to apply)."""
+        return self._architecture("n_layers") * self.kv_elements_per_token
+
     @property
     def kv_elements_per_token(self):
         """Numbers cached per token and layer: 2 x KV heads x head_dim, or MLA's latent plus rotary key.

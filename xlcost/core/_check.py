@@ -96,7 +96,7 @@ def utilisation(argument, values):
     return x
 
 
-def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None):
+def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None, keywords=None):
     """Mark a core quantity: attach its native Excel formula, its declared needs, and guard its arithmetic.
 
     ``pattern`` is the formula with the function's argument names in braces; the
@@ -105,7 +105,8 @@ def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None):
     ``{option: formula}``: ``function.excel`` is the default option's formula and
     ``function.excel_by_choice`` holds them all. ``model`` and ``hardware`` declare which
     catalog fields may fill which arguments, ``defaults`` what the CLI and Excel use
-    for an omitted argument Python requires (see ``xlcost.core.inputs``). The body runs
+    for an omitted argument Python requires, ``keywords`` what a ``**replica`` function takes
+    there (see ``xlcost.core.inputs``). The body runs
     with floating-point errors raised, so inputs that are each valid but overflow
     together give ResultError, never inf or NaN; 0-d results come back as floats.
     """
@@ -128,7 +129,7 @@ def quantity(pattern, *, model=None, hardware=None, defaults=None, choice=None):
                 ) from None
             return result if getattr(result, "ndim", 0) else float(result)  # np.ndim costs ~1.5 us on a scalar
 
-        guarded.needs = inputs.declare(function, model, hardware, defaults)
+        guarded.needs = inputs.declare(function, model, hardware, defaults, keywords)
         if choice is None:
             guarded.excel, guarded.excel_by_choice = pattern, None
         else:

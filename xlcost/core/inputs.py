@@ -40,6 +40,8 @@ against the Python function on random inputs, discovering new quantities by them
 
 from typing import NamedTuple
 
+from ..errors import InputError
+
 
 class Argument(NamedTuple):
     """How an argument is read and shown: ``dimension`` for parsing text, ``unit`` for help."""
@@ -122,6 +124,7 @@ ARGUMENTS = {
     "linear_flops_per_token": Argument("flops", "FLOPs per token"),
     "attention_flops_per_attended": Argument("flops", "FLOPs per attended token per layer"),
     "compute_efficiency": Argument("fraction", "fraction of peak FLOP/s"),
+    "gemm_efficiency": Argument("fraction", "fraction of peak FLOP/s the chip's large GEMMs reach (0: not measured)"),
     "bandwidth_efficiency": Argument("fraction", "fraction of memory bandwidth"),
     "memory_reserve": Argument("fraction", "fraction of memory"),
     "layer_overhead_s": Argument(_COUNT, "seconds per layer"),
@@ -261,6 +264,20 @@ MODEL_FIELDS = {
     "v_head_dim": "width of a value head (MLA)",
     "sliding_window": "sliding-window tokens",
     "sliding_window_layers": "layers with a sliding window",
+    "moe_layers": "layers with routed experts",
+    # what the serving core takes (xlcost.core.serving), derived from the architecture
+    "shared_params": "parameters outside the routed experts (attention, dense FFN, shared experts, embeddings)",
+    "params_per_expert": "parameters of one routed expert of one layer (0: dense)",
+    "kv_values_per_token": "numbers cached per token, all layers (2 x KV heads x head_dim, or MLA's latent + rope key)",
+    "kv_cache_heads": "KV heads each token's cache holds (MLA: 1, its latent, which every tensor-parallel chip holds)",
+    "linear_flops_per_token": "2 x the parameters a token multiplies (active, less an untied input embedding)",
+    "expert_flops_per_token": "the part of linear_flops_per_token in routed experts (0: dense)",
+    "attention_flops_per_attended": "2 x n_heads x (qk + v head dim): attention FLOPs per cached token and layer",
+    "decode_attention_flops_per_attended": "the same in a decode step (MLA absorbed: 2 x n_heads x (2 x latent + rope))",
+    # in bytes at a precision (PRECISIONS; MODEL_BYTES_FIELDS says which field each scales)
+    "shared_weight_bytes": "bytes of shared_params at the precision's bytes per weight",
+    "expert_weight_bytes": "bytes of params_per_expert at the precision's bytes per weight",
+    "kv_bytes_per_token": "bytes of kv_values_per_token at the precision's bytes per cached value",
 }
 
 # attribute of xlcost.catalog.Hardware (one chip, or one whole instance) -> meaning
@@ -272,7 +289,56 @@ HARDWARE_FIELDS = {
     "price_usd_per_hour": "hourly price of one unit (instances; --price-term picks the term)",
     "tdp_watts": "board power of one unit",
     "list_price_usd": "purchase price of one unit",
+    "scale_up_domain": "chips the scale-up link joins (1: a card with none; its interconnect figure is PCIe)",
+    "scale_out_bytes_per_s": "cluster-network bandwidth of one chip, one direction",
+    "bandwidth_efficiency": "achieved fraction of the memory bandwidth, measured (empty: not measured)",
+    # at a precision's math (PRECISIONS; HARDWARE_DTYPE_FIELDS says how each is read)
+    "dtype_peak_flops_per_s": "dense peak FLOP/s of one unit in the precision's math (fp8 at fp8; int4 at bf16)",
+    "gemm_efficiency": "achieved fraction of that peak in large GEMMs, measured (empty: not measured)",
 }
+
+
+class Precision(NamedTuple):
+    """What a serving precision means: bytes per weight (scales included), bytes per cached KV
+    value, and the chip's math (its peak and GEMM-efficiency column)."""
+
+    weight_bytes: float
+    kv_bytes: float
+    dtype: str
+
+
+FP4_BYTES_PER_PARAM = 0.5 + 1 / 16  # NVFP4: one 8-bit (E4M3) scale per block of 16 values
+INT4_BYTES_PER_PARAM = 0.5 + 4 / 128  # GPTQ/AWQ, group 128: a 16-bit scale and zero point per group
+# the serving functions' precision argument: weights, KV cache and math
+PRECISIONS = {
+    "bf16": Precision(2.0, 2.0, "bf16"),
+    "fp16": Precision(2.0, 2.0, "fp16"),
+    "fp8": Precision(1.0, 1.0, "fp8"),
+    "int8": Precision(1.0, 2.0, "int8"),  # W8A8 (SmoothQuant-style): int8 math, 16-bit KV
+    "fp4": Precision(FP4_BYTES_PER_PARAM, 1.0, "fp4"),
+    "int4": Precision(INT4_BYTES_PER_PARAM, 2.0, "bf16"),  # W4A16 (AWQ/GPTQ): 16-bit math
+}
+DEFAULT_PRECISION = "bf16"
+# model fields in bytes at a precision: field -> (the field it scales, the Precision part per unit)
+MODEL_BYTES_FIELDS = {
+    "shared_weight_bytes": ("shared_params", "weight_bytes"),
+    "expert_weight_bytes": ("params_per_expert", "weight_bytes"),
+    "kv_bytes_per_token": ("kv_values_per_token", "kv_bytes"),
+}
+# hardware fields at a precision's math: field -> the xlcost.catalog.Hardware method taking the dtype
+HARDWARE_DTYPE_FIELDS = {"dtype_peak_flops_per_s": "peak", "gemm_efficiency": "compute_efficiency"}
+
+
+def precision(name):
+    """The :class:`Precision` of a precision name ("bf16", "FP8", ...), else InputError listing them.
+
+    >>> precision("fp8").weight_bytes
+    1.0
+    """
+    found = PRECISIONS.get(name) or PRECISIONS.get(str(name).strip().lower())
+    if found is None:
+        raise InputError("precision", f"must be one of {', '.join(PRECISIONS)}", name)
+    return found
 
 
 # defaults the front ends apply (seed article: /work/shared/article-tables.md)
@@ -285,16 +351,20 @@ GROSS_MARGIN = 0.75  # T2
 
 
 class Needs(NamedTuple):
-    """A quantity's declaration: argument -> model field, argument -> hardware field, argument -> default."""
+    """A quantity's declaration: argument -> model field, argument -> hardware field, argument -> default,
+    and the keyword arguments it takes through ``**`` (argument -> its default, None: required)."""
 
     model: dict
     hardware: dict
     defaults: dict
+    keywords: dict = {}
 
 
-def declare(function, model=None, hardware=None, defaults=None):
+def declare(function, model=None, hardware=None, defaults=None, keywords=None):
     """Check a quantity's declaration against the vocabularies above and return its Needs.
 
+    ``keywords`` lists the arguments a function taking ``**replica`` accepts there (each
+    with its default, None where required); a declaration may fill them like named ones.
     Raises TypeError at import, naming the quantity and the argument, so a mistake in a
     new quantity cannot ship.
     """
@@ -302,12 +372,11 @@ def declare(function, model=None, hardware=None, defaults=None):
 
     name = function.__name__
     parameters = inspect.signature(function).parameters
-    arguments = list(parameters)
-    # **replica-style keywords are checked by their own module; only named arguments are declared here
-    keywords = {a for a, p in parameters.items() if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    starred = {a for a, p in parameters.items() if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    if keywords and not any(parameters[a].kind == parameters[a].VAR_KEYWORD for a in starred):
+        raise TypeError(f"{name}: keywords declared, but it takes no **keywords")
+    arguments = [a for a in parameters if a not in starred] + list(keywords or {})
     for argument in arguments:
-        if argument in keywords:
-            continue
         if argument not in ARGUMENTS:
             raise TypeError(f"{name}: argument {argument!r} has no entry in xlcost.core.inputs.ARGUMENTS")
         if ARGUMENTS[argument].dimension == "choice" and argument not in CHOICES:
@@ -321,7 +390,7 @@ def declare(function, model=None, hardware=None, defaults=None):
     for argument in defaults or {}:
         if argument not in arguments:
             raise TypeError(f"{name}: default given for {argument!r}, which is not an argument")
-    return Needs(dict(model or {}), dict(hardware or {}), dict(defaults or {}))
+    return Needs(dict(model or {}), dict(hardware or {}), dict(defaults or {}), dict(keywords or {}))
 
 
 def needs(function):

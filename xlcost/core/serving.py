@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import FitError
 from . import _check
 from ._check import quantity
+from . import inputs
 from .inputs import CHOICES
 
 
@@ -46,9 +47,6 @@ MAX_SEQUENCES = 2048  # sequences in flight: TensorRT-LLM max_batch_size (vLLM m
 MAX_TOKENS_PER_STEP = 8192  # tokens in one step: TensorRT-LLM max_num_tokens (vLLM 2,048-16,384; SGLang 8,192)
 ACTIVATION_BYTES = 2.0  # bytes per activation value all-reduced (16-bit)
 
-# bytes per weight of each 4-bit format, scales included
-FP4_BYTES_PER_PARAM = 0.5 + 1 / 16  # NVFP4: one 8-bit (E4M3) scale per block of 16 values
-INT4_BYTES_PER_PARAM = 0.5 + 4 / 128  # GPTQ/AWQ, group 128: a 16-bit scale and zero point per group
 
 
 # model fields the catalog fills (xlcost.core.inputs): layers and sliding windows
@@ -387,8 +385,10 @@ def kv_fit_batch(n_units, memory_bytes, weight_bytes, kv_bytes_per_sequence, mem
 
 # ---------------------------------------------------------------- one replica serving requests
 # The quantities below take the model's shape, the replica's hardware and the efficiency
-# factors as keyword arguments (``**replica``); :data:`MODEL_ARGUMENTS` and
-# :data:`HARDWARE_ARGUMENTS` list them and ``xlcost.serving`` fills them from the catalog.
+# factors as keyword arguments (``**replica``): :data:`REPLICA_KEYWORDS` lists them with their
+# defaults, and :data:`REPLICA_MODEL` / :data:`REPLICA_HARDWARE` declare which catalog field
+# fills each (xlcost.core.inputs), as every quantity does; ``xlcost.serving`` fills them
+# through ``xlcost.fill``.
 MODEL_ARGUMENTS = (
     "n_layers",  # transformer layers
     "d_model",  # hidden width (the all-reduced activation)
@@ -407,12 +407,17 @@ MODEL_ARGUMENTS = (
     "window",  # sliding window in tokens (0: none)
     "window_layers",  # layers that use the window
 )
+# what a dense model with full attention leaves out
+MODEL_DEFAULTS = {"expert_weight_bytes": 0.0, "moe_layers": 0.0, "n_experts": 1.0, "experts_per_token": 1.0,
+                  "expert_flops_per_token": 0.0, "decode_attention_flops_per_attended": 0.0, "window": 0,
+                  "window_layers": 0}
 HARDWARE_ARGUMENTS = (
     "n_units",  # chips in the replica
     "peak_flops_per_s",  # one chip's dense peak at the serving precision
     "memory_bytes",  # one chip's memory
     "memory_bandwidth_bytes_per_s",  # one chip's memory bandwidth
-    "interconnect_bytes_per_s",  # one chip's scale-up link bandwidth, one direction
+    # one chip's scale-up link bandwidth, one direction (0: none known, which only a one-chip replica may have)
+    "interconnect_bytes_per_s",
 )
 # Llama-2-7B in bf16 from its published config (32 layers, d_model 4096, 32 KV heads of 128,
 # 6.74B parameters of which 131M input embedding): the examples' model.
@@ -424,15 +429,26 @@ LLAMA2_7B_EXAMPLE = {
 }
 # Optional arguments: 0 means not given.
 HEAD_ARGUMENTS = {
+    "interconnect_bytes_per_s": 0,
     "n_heads": 0,  # attention (query) heads: a tensor-parallel size must divide them
     "n_kv_heads": 0,  # KV heads of grouped-query attention: each chip holds at least one (replicated when fewer)
     # chips one scale-up link (NVLink) joins; a replica larger than this runs its collectives over
-    # scale-out (scale_out_bytes_per_s). 0: not known, every replica is one domain
+    # scale-out (scale_out_bytes_per_s). 0: not known, every replica is one domain; 1: a card with
+    # no scale-up link, whose interconnect_bytes_per_s (PCIe) joins the replica's cards
     "scale_up_domain": 0,
     "scale_out_bytes_per_s": 0,  # one chip's scale-out (network) bandwidth, one direction
+    # the chip's measured large-GEMM fraction of peak (catalog); serving's GEMMs reach SERVING_GEMM_SHARE of it
+    # (compute_efficiency, when not given); 0: not measured, compute_efficiency's default holds
+    "gemm_efficiency": 0,
     # how the replica's chips share the model (PARALLEL)
     "parallel": "tp",
 }
+# A chip's measured GEMM efficiency (catalog compute_efficiency: what its large GEMMs reach in a
+# microbenchmark, H100 fp8 0.70, MI300X bf16 0.54, B200 fp8 0.57: each row's efficiency_source).
+# Serving's GEMMs reach this share of it (short steps of few rows, fused quantisation and
+# epilogues, the small kernels between them): fitted on the measured anchors, 0.63 x 0.79 = the
+# 0.50 default for a chip with no measurement. Give compute_efficiency to override the product.
+SERVING_GEMM_SHARE = 0.63
 PARALLEL = tuple(CHOICES["parallel"])  # "tp", "dep": xlcost.core.inputs.CHOICES says what each means
 EFFICIENCY_ARGUMENTS = {
     "compute_efficiency": COMPUTE_EFFICIENCY,
@@ -445,16 +461,58 @@ EFFICIENCY_ARGUMENTS = {
     "max_sequences": MAX_SEQUENCES,
     "max_tokens_per_step": MAX_TOKENS_PER_STEP,
 }
+_DEFAULTS = {**MODEL_DEFAULTS, **HEAD_ARGUMENTS, **EFFICIENCY_ARGUMENTS}
+# every keyword a replica quantity takes, with its default (None: required)
+REPLICA_KEYWORDS = {**{name: None for name in (*MODEL_ARGUMENTS, *HARDWARE_ARGUMENTS)}, **_DEFAULTS}
+# which catalog fields fill them (xlcost.core.inputs.MODEL_FIELDS / HARDWARE_FIELDS; an empty one: the default)
+REPLICA_MODEL = {
+    **{name: name for name in MODEL_ARGUMENTS if name not in ("window", "window_layers")},
+    "window": "sliding_window", "window_layers": "sliding_window_layers",
+    "n_heads": "n_heads", "n_kv_heads": "kv_cache_heads",
+}
+REPLICA_HARDWARE = {
+    "peak_flops_per_s": "dtype_peak_flops_per_s", "memory_bytes": "memory_bytes",
+    "memory_bandwidth_bytes_per_s": "memory_bandwidth_bytes_per_s", "interconnect_bytes_per_s": "interconnect_bytes_per_s",
+    "scale_up_domain": "scale_up_domain", "scale_out_bytes_per_s": "scale_out_bytes_per_s",
+    "gemm_efficiency": "gemm_efficiency", "bandwidth_efficiency": "bandwidth_efficiency",
+}
 
 
-_REQUIRED = frozenset((*MODEL_ARGUMENTS, *HARDWARE_ARGUMENTS))
-_ALLOWED = _REQUIRED | frozenset(EFFICIENCY_ARGUMENTS) | frozenset(HEAD_ARGUMENTS)
+def _replica_quantity(pattern, choice=None):
+    """:func:`quantity` for a function of ``**replica``: its keywords and their catalog fields declared."""
+    return quantity(pattern, model=REPLICA_MODEL, hardware=REPLICA_HARDWARE, keywords=REPLICA_KEYWORDS, choice=choice)
+
+
+def replica_arguments(**replica):
+    """Every keyword of a replica: ``replica`` completed with the defaults, unchecked.
+
+    ``compute_efficiency``, when not given, is ``gemm_efficiency x SERVING_GEMM_SHARE`` where
+    the chip's GEMMs were measured, else :data:`COMPUTE_EFFICIENCY`.
+
+    >>> r = replica_arguments(**LLAMA2_7B_EXAMPLE, n_units=1, peak_flops_per_s=989e12, memory_bytes=80e9,
+    ...                       memory_bandwidth_bytes_per_s=3.35e12, gemm_efficiency=0.8)
+    >>> round(r["compute_efficiency"], 3), r["bandwidth_efficiency"]
+    (0.504, 0.8)
+    """
+    r = {**_DEFAULTS, **replica}
+    if "compute_efficiency" not in replica:
+        gemm = r["gemm_efficiency"]
+        if type(gemm) in _check._SCALARS:
+            r["compute_efficiency"] = gemm * SERVING_GEMM_SHARE if gemm > 0 else COMPUTE_EFFICIENCY
+        else:
+            gemm = _check.fraction("gemm_efficiency", gemm, closed_low=True)
+            r["compute_efficiency"] = np.where(gemm > 0, gemm * SERVING_GEMM_SHARE, COMPUTE_EFFICIENCY)
+    return r
+
+
+_REQUIRED = frozenset(name for name, default in REPLICA_KEYWORDS.items() if default is None)
+_ALLOWED = frozenset(REPLICA_KEYWORDS)
 _POSITIVE = ("n_layers", "d_model", "shared_weight_bytes", "n_experts", "experts_per_token", "linear_flops_per_token",
              "attention_flops_per_attended", "kv_bytes_per_token", "peak_flops_per_s", "memory_bytes",
-             "memory_bandwidth_bytes_per_s", "interconnect_bytes_per_s", "expert_tokens_half", "expert_params_half")
+             "memory_bandwidth_bytes_per_s", "expert_tokens_half", "expert_params_half")
 _NONNEGATIVE = ("expert_weight_bytes", "moe_layers", "expert_flops_per_token", "decode_attention_flops_per_attended",
                 "window", "window_layers", "n_heads", "n_kv_heads", "scale_up_domain", "scale_out_bytes_per_s",
-                "layer_overhead_s", "allreduce_latency_s")
+                "layer_overhead_s", "allreduce_latency_s", "interconnect_bytes_per_s")
 
 
 _REPLICAS = {}  # checked replicas of scalar arguments, by their arguments: see _replica
@@ -486,7 +544,7 @@ def _checked_replica(replica):
     if not (_REQUIRED <= replica.keys() <= _ALLOWED):
         missing, unknown = sorted(_REQUIRED - replica.keys()), sorted(replica.keys() - _ALLOWED)
         raise TypeError(f"serving arguments: missing {missing}, unknown {unknown} (allowed: {', '.join(sorted(_ALLOWED))})")
-    r = {**EFFICIENCY_ARGUMENTS, **HEAD_ARGUMENTS, **replica}
+    r = replica_arguments(**replica)
     parallel = r["parallel"]
     if parallel not in PARALLEL:
         raise _check.InputError("parallel", 'must be "tp" (tensor parallel) or "dep" (attention data-parallel + '
@@ -497,6 +555,7 @@ def _checked_replica(replica):
         r[name] = _check.nonnegative(name, r[name])
     for name in ("compute_efficiency", "bandwidth_efficiency"):
         r[name] = _check.fraction(name, r[name])
+    r["gemm_efficiency"] = _check.fraction("gemm_efficiency", r["gemm_efficiency"], closed_low=True)
     r["memory_reserve"] = _check.fraction("memory_reserve", r["memory_reserve"], closed_low=True)
     n_units = r["n_units"] = _whole("n_units", r["n_units"])
     r["max_sequences"] = _whole("max_sequences", r["max_sequences"])
@@ -522,13 +581,18 @@ def _checked_replica(replica):
             raise _check.InputError("n_units", f"must divide the model's {_first(n_heads, split):g} attention heads "
                                     "(tensor parallelism gives each chip the same number of heads)",
                                     _first(n_units, split))
-    outside = (r["scale_up_domain"] > 0) & (n_units > r["scale_up_domain"])
+    outside = (r["scale_up_domain"] > 1) & (n_units > r["scale_up_domain"])
     if _any(outside & (r["scale_out_bytes_per_s"] <= 0)):
         raise _check.InputError("n_units", f"exceeds the chip's scale-up domain of "
                                 f"{_first(r['scale_up_domain'], outside):g} chips, and no scale-out bandwidth is "
                                 "given for the collectives beyond it", _first(n_units, outside))
     # beyond one scale-up domain the collectives run over the network, one NIC per chip
     r["link"] = np.where(outside, r["scale_out_bytes_per_s"], r["interconnect_bytes_per_s"])
+    unlinked = (n_units > 1) & (r["link"] <= 0)
+    if _any(unlinked):
+        raise _check.InputError("interconnect_bytes_per_s", "is not known for this chip (0), and a replica of "
+                                f"{_first(n_units, unlinked):g} chips needs it for its collectives: serve on one chip")
+    r["link"] = np.where(r["link"] > 0, r["link"], np.inf)  # one chip, no link: no collective, none of its time
     r["schedulers"] = n_units if parallel == "dep" else 1.0  # attention-DP: each chip schedules its own sequences
     r["decode_flops"] = np.where(r["decode_attention_flops_per_attended"] > 0,
                                  r["decode_attention_flops_per_attended"], r["attention_flops_per_attended"])
@@ -682,7 +746,7 @@ _OUTPUT_USD = _RUNNING_DECODE_EXCEL + "/(" + _STEP_DECODE + ")"  # per output to
 # alltoall_seconds composed (docs/serving.md).
 
 
-@quantity(_PREFILL_EXCEL)
+@_replica_quantity(_PREFILL_EXCEL)
 def prefill_seconds(batch, input_tokens, **replica):
     """Seconds to prefill ``batch`` prompts of ``input_tokens`` tokens in one forward pass.
 
@@ -705,7 +769,7 @@ def _prefill(batch, input_tokens, r):
     return _step(0.0, batch * input_tokens, 0.0, input_tokens, r)
 
 
-@quantity(_DECODE_EXCEL)
+@_replica_quantity(_DECODE_EXCEL)
 def decode_step_seconds(batch, context, **replica):
     """Seconds of one decode step: one new token for each of ``batch`` sequences at ``context`` tokens.
 
@@ -747,7 +811,7 @@ def _fit_error(what, needed, where, r, argument="n_units"):
                     _first(r["memory_reserve"], where), argument=argument)
 
 
-@quantity("INT(({n_units}*{memory_bytes}-(" + weight_bytes.excel + "))*(1-{memory_reserve})/("
+@_replica_quantity("INT(({n_units}*{memory_bytes}-(" + weight_bytes.excel + "))*(1-{memory_reserve})/("
           + kv_bytes_per_sequence.excel + "))")
 def max_batch(context, **replica):
     """Sequences of ``context`` tokens whose KV cache fits beside the weights (a whole number).
@@ -854,7 +918,7 @@ def _batching(batching):
     return _check.choice("batching", batching)
 
 
-@quantity({"static": "{batch}*{output_tokens}/(" + _REQUEST_EXCEL + ")",
+@_replica_quantity({"static": "{batch}*{output_tokens}/(" + _REQUEST_EXCEL + ")",
            "continuous": "(" + _STEP_DECODE + ")/" + _RUNNING_EXCEL}, choice="batching")
 def output_tokens_per_s(input_tokens, output_tokens, batch=None, batching="continuous", **replica):
     """Output tokens/s of one replica serving requests of ``input_tokens`` in, ``output_tokens`` out.
@@ -881,7 +945,7 @@ def output_tokens_per_s(input_tokens, output_tokens, batch=None, batching="conti
     return decode / step_s
 
 
-@quantity({"static": _PREFILL_EXCEL, "continuous": _TTFT_EXCEL}, choice="batching")
+@_replica_quantity({"static": _PREFILL_EXCEL, "continuous": _TTFT_EXCEL}, choice="batching")
 def ttft_seconds(input_tokens, output_tokens, batch=1, batching="continuous", **replica):
     """Seconds to the first token.
 
@@ -902,7 +966,7 @@ def ttft_seconds(input_tokens, output_tokens, batch=1, batching="continuous", **
     return _continuous_ttft(batch, input_tokens, output_tokens, r)
 
 
-@quantity({"static": _TPOT_EXCEL, "continuous": _RUNNING_EXCEL}, choice="batching")
+@_replica_quantity({"static": _TPOT_EXCEL, "continuous": _RUNNING_EXCEL}, choice="batching")
 def tpot_seconds(input_tokens, output_tokens, batch=1, batching="continuous", **replica):
     """Seconds per output token while decoding.
 
@@ -922,7 +986,7 @@ def tpot_seconds(input_tokens, output_tokens, batch=1, batching="continuous", **
     return _continuous_parts(batch, input_tokens, output_tokens, r)[2]
 
 
-@quantity({"static": _REQUEST_EXCEL, "continuous": _TTFT_EXCEL + "+({output_tokens}-1)*" + _RUNNING_EXCEL},
+@_replica_quantity({"static": _REQUEST_EXCEL, "continuous": _TTFT_EXCEL + "+({output_tokens}-1)*" + _RUNNING_EXCEL},
           choice="batching")
 def request_seconds(input_tokens, output_tokens, batch=1, batching="continuous", **replica):
     """Seconds from a request's arrival to its last token: ttft + (output_tokens - 1) x tpot.
@@ -962,7 +1026,7 @@ def _cost_parts(input_tokens, output_tokens, price_usd_per_hour, batch, batching
     return usd_per_s * (step_s - decode_s) / prefill, usd_per_s * decode_s / decode
 
 
-@quantity({"static": _USD_PER_S + "*" + _PREFILL_EXCEL + "/({batch}*{input_tokens})*1E+6",
+@_replica_quantity({"static": _USD_PER_S + "*" + _PREFILL_EXCEL + "/({batch}*{input_tokens})*1E+6",
            "continuous": _USD_PER_S + "*" + _INPUT_USD + "*1E+6"}, choice="batching")
 def input_usd_per_million(input_tokens, output_tokens, price_usd_per_hour, batch=None, batching="continuous",
                           **replica):
@@ -983,7 +1047,7 @@ def input_usd_per_million(input_tokens, output_tokens, price_usd_per_hour, batch
     return _cost_parts(input_tokens, output_tokens, price_usd_per_hour, batch, batching, r)[0] * 1e6
 
 
-@quantity({"static": _USD_PER_S + "*({output_tokens}-1)*" + _TPOT_EXCEL + "/({batch}*{output_tokens})*1E+6",
+@_replica_quantity({"static": _USD_PER_S + "*({output_tokens}-1)*" + _TPOT_EXCEL + "/({batch}*{output_tokens})*1E+6",
            "continuous": _USD_PER_S + "*" + _OUTPUT_USD + "*1E+6"}, choice="batching")
 def output_usd_per_million(input_tokens, output_tokens, price_usd_per_hour, batch=None, batching="continuous",
                            **replica):
@@ -1002,7 +1066,7 @@ def output_usd_per_million(input_tokens, output_tokens, price_usd_per_hour, batc
     return _cost_parts(input_tokens, output_tokens, price_usd_per_hour, batch, batching, r)[1] * 1e6
 
 
-@quantity({"static": _USD_PER_S + "*(" + _REQUEST_EXCEL + ")/{batch}",
+@_replica_quantity({"static": _USD_PER_S + "*(" + _REQUEST_EXCEL + ")/{batch}",
            "continuous": _USD_PER_S + "*(" + _INPUT_USD + "*{input_tokens}+" + _OUTPUT_USD + "*{output_tokens})"},
           choice="batching")
 def request_usd(input_tokens, output_tokens, price_usd_per_hour, batch=None, batching="continuous", **replica):
@@ -1102,6 +1166,11 @@ def chips_for_load(requests_per_s, input_tokens, output_tokens, ttft_s=None, tpo
     return np.vectorize(one, otypes=[float])(requests_per_s, input_tokens, output_tokens,
                                              nan if ttft_s is None else ttft_s, nan if tpot_s is None else tpot_s)
 
+
+
+# a load's replicas are sized by the planner: every replica keyword but n_units, filled as the others
+load_plan.needs = chips_for_load.needs = inputs.declare(
+    load_plan, REPLICA_MODEL, REPLICA_HARDWARE, keywords={k: v for k, v in REPLICA_KEYWORDS.items() if k != "n_units"})
 
 @quantity(
     "{batch}/MAX(({weight_bytes_read}+{batch}*{context}*{kv_bytes_per_token})/{memory_bandwidth_bytes_per_s},"
