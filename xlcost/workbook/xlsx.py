@@ -199,9 +199,37 @@ def _row_heights(sheet):
             sheet.heights[row] = max(sheet.heights.get(row, 0), height)
 
 
+def _printed_px(sheet):
+    """Width of the printed columns in pixels (Excel: 7 px a character and 5 px of padding)."""
+    return sum(int(w * 7 + 5) for c, w in sheet.widths.items() if not sheet.print_cols or c <= sheet.print_cols)
+
+
+def _narrow_text_column(sheet):
+    """A sheet that misses one landscape page at >= 8 pt by less than its widest column of wrapped
+    sources can give (down to ``_TEXT_MIN`` characters) takes the width from that column: its text
+    wraps onto more lines instead of the sheet printing across two pages."""
+    smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
+    fits_px = PAGE_PX["landscape"] * smallest_pt / MIN_PRINT_PT / 1.1  # the widest sheet that fits at 8 pt
+    excess_px = _printed_px(sheet) - int(fits_px)
+    if excess_px <= 0:
+        return
+    styles = {}
+    for (_, col), spec in sheet.cells.items():
+        if spec.style != "header":
+            styles.setdefault(col, set()).add(spec.style)
+    text = [c for c, used in styles.items() if used <= _TEXT_STYLES and (not sheet.print_cols or c <= sheet.print_cols)]
+    col = max(text, key=lambda c: sheet.widths.get(c, 8.43), default=None)
+    if col is not None and sheet.widths.get(col, 8.43) - excess_px / 7 >= _TEXT_MIN:
+        sheet.widths[col] -= -(-excess_px // 7)
+
+
+_TEXT_STYLES = {"source_col", "method", "note"}
+_TEXT_MIN = 30  # characters: a source column narrower than this wraps into tall rows
+
+
 def _print_setup(ws, sheet):
     """Landscape where the sheet is wide, fit to one page wide only if type stays >= 8 pt, titles, page numbers."""
-    width_px = sum(int(w * 7 + 5) for c, w in sheet.widths.items() if not sheet.print_cols or c <= sheet.print_cols)
+    width_px = _printed_px(sheet)
     smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
     orientation = "portrait" if 1.1 * width_px <= PAGE_PX["portrait"] else "landscape"
     ws.page_setup.orientation = orientation
@@ -242,6 +270,7 @@ def workbook(book, values=None):
         ws = wb.create_sheet(sheet.name)
         ws.sheet_view.showGridLines = False
         _fit_widths(sheet, values)
+        _narrow_text_column(sheet)
         _row_heights(sheet)
         for (row, col), spec in sorted(sheet.cells.items()):
             cell = write_cell(ws, row, col, spec, styler)
