@@ -244,7 +244,7 @@ def number(value, name, expect=None, default=REQUIRED, lookup=None, placeholder=
     empties are marked in ``Arg.empty`` for the caller to fill). ``placeholder`` stands
     in for bad elements so the rest of the range still computes.
     """
-    scalar, rows = cells(value, name)
+    scalar, rows = (None, None) if value is None else cells(value, name)  # None: an omitted argument
     if rows is None:
         result = cell_number(scalar, name, expect, lookup)
         if result is not None:
@@ -344,6 +344,8 @@ def flag(value, name, default):
 
 
 def _codes(value, name, convert, default):
+    if value is None:  # an omitted argument
+        return Arg(name, float(default))
     scalar, rows = cells(value, name)
     if rows is None:
         return Arg(name, float(convert(scalar)))

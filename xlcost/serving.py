@@ -69,15 +69,18 @@ def generator(name):
 def context_limit(model):
     """Tokens a sequence of ``model`` may hold: its extended window (rope scaling, as engines serve it)
     where the catalog has one, else its native context; None when the catalog has neither."""
-    row = generator(model).row
-    return row.get("context_extended") or row.get("context")
+    found = generator(model)
+    return found.context_extended or found.context
 
 
 def check_context(model, tokens, argument="input_tokens + output_tokens"):
     """``tokens`` per sequence checked against :func:`context_limit` (extended by rope scaling if the model has it)."""
-    limit = context_limit(model)
+    _within_context(generator(model), tokens, argument)
+
+
+def _within_context(found, tokens, argument="input_tokens + output_tokens"):
+    limit = found.context_extended or found.context
     if limit and ((tokens > limit) if type(tokens) in _NUMBERS else np.any(np.asarray(tokens) > limit)):
-        found = generator(model)
         extended = " (extended by rope scaling)" if found.context_extended else ""
         raise InputError(argument, f"must not exceed {found.name}'s context of {limit:,.0f} tokens{extended}",
                          float(np.max(tokens)))
@@ -136,18 +139,57 @@ def replica(model, hardware, n_units=None, precision_name=DEFAULT_PRECISION, qua
     >>> r["n_units"], r["expert_weight_bytes"] / 1e6, r["compute_efficiency"] == 0.698 * core.SERVING_GEMM_SHARE
     (8.0, 176.160768, True)
     """
-    unit = _named("hardware", catalog.hardware, hardware)
-    filled = _filled(quantity, generator(model), catalog.hardware(unit.chip["name"]), precision_name)
+    return _replica_of(quantity, generator(model), _named("hardware", catalog.hardware, hardware), n_units,
+                       precision_name, efficiency)
+
+
+def _replica_of(quantity, model, unit, n_units, precision_name, efficiency):
+    filled = _filled(quantity, model, catalog.hardware(unit.chip["name"]), precision_name)
     return core.replica_arguments(**filled, n_units=unit.chips if n_units is None else n_units, **efficiency)
 
 
-def checked(function, model, efficiency, **numbers):
-    """The arguments of a serving ``function`` checked: keywords known, numbers numeric, request within context.
+_PREPARED = {}  # (quantity, model, unit by identity, precision, n_units, efficiency) -> (the objects, replica)
 
-    ``numbers`` are the call's numeric arguments by name (None: not given); with
-    ``input_tokens`` and ``output_tokens`` their sum must fit the model's context.
+
+def _prepared(function, quantity, model, hardware, precision_name, efficiency, **numbers):
+    """A call's arguments checked once, and the core's checked replica for it (``core.checked_replica``).
+
+    ``numbers`` are the call's numeric arguments by name (None: not given): each must be a
+    number, and with ``input_tokens`` and ``output_tokens`` their sum must fit the model's
+    context. The replica is filled, completed and checked once per catalog objects,
+    precision, chip count and efficiency keywords (at most 1,024 kept; arrays among them:
+    every call).
     """
-    unknown = sorted(efficiency.keys() - core.EFFICIENCY_ARGUMENTS.keys() - {"parallel"}) if efficiency else ()
+    _check_numbers(function, efficiency, numbers)
+    n_units = numbers.get("n_units")
+    found, unit = generator(model), _named("hardware", catalog.hardware, hardware)
+    try:
+        key = (quantity, id(found), id(unit), precision_name, n_units, *efficiency.items())
+        hit = _PREPARED.get(key)
+    except TypeError:  # an array among them
+        key = hit = None
+    if hit is None:
+        r = core.checked_replica(**_replica_of(quantity, found, unit, n_units, precision_name, efficiency))
+        hit = (found, unit, r)
+        if key is not None:
+            if len(_PREPARED) >= 1024:
+                _PREPARED.clear()
+            _PREPARED[key] = hit
+    if "input_tokens" in numbers and "output_tokens" in numbers:
+        inputs, outputs = numbers["input_tokens"], numbers["output_tokens"]
+        if not (type(inputs) in _NUMBERS and type(outputs) in _NUMBERS):
+            inputs, outputs = np.asarray(inputs), np.asarray(outputs)
+        _within_context(found, inputs + outputs)
+    return hit[2]
+
+
+_KEYWORDS = frozenset((*core.EFFICIENCY_ARGUMENTS, "parallel"))  # what a serving function takes as **efficiency
+
+
+def _check_numbers(function, efficiency, numbers):
+    """TypeError for a keyword ``function`` does not take (as Python's own for a named argument);
+    InputError for a number that is not one (None: not given)."""
+    unknown = sorted(k for k in efficiency if k not in _KEYWORDS) if efficiency else ()
     if unknown:
         import inspect
 
@@ -158,11 +200,6 @@ def checked(function, model, efficiency, **numbers):
         if value is not None and type(value) not in _NUMBERS and argument != "parallel" and (
                 np.asarray(value).dtype.kind not in "iuf"):
             raise InputError(argument, "must be a number", value)
-    if "input_tokens" in numbers and "output_tokens" in numbers:
-        inputs, outputs = numbers["input_tokens"], numbers["output_tokens"]
-        if not (type(inputs) in _NUMBERS and type(outputs) in _NUMBERS):
-            inputs, outputs = np.asarray(inputs), np.asarray(outputs)
-        check_context(model, inputs + outputs)
 
 
 def named(call, hardware):
@@ -188,10 +225,9 @@ def serve_throughput(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_T
     ...
     xlcost.errors.FitError: n_units: needs 140 GB of weights; 1 x A100-SXM4-40GB holds 42.9 GB
     """
-    checked(serve_throughput, model, efficiency, n_units=n_units, input_tokens=input_tokens,
-            output_tokens=output_tokens, batch=batch)
-    r = replica(model, hardware, n_units, precision_name, **efficiency)
-    return named(lambda: core.output_tokens_per_s(input_tokens, output_tokens, batch, batching, **r), hardware)
+    r = _prepared(serve_throughput, core.output_tokens_per_s, model, hardware, precision_name, efficiency,
+                  n_units=n_units, input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
+    return named(lambda: core.output_tokens_per_s(input_tokens, output_tokens, batch, batching, replica=r), hardware)
 
 
 LATENCIES = {"ttft": core.ttft_seconds, "tpot": core.tpot_seconds, "request": core.request_seconds}
@@ -204,10 +240,9 @@ def serve_latency(model, hardware, n_units=None, input_tokens=DEFAULT_INPUT_TOKE
     """Seconds: "ttft", "tpot" or "request" (see ``core.ttft_seconds`` and its neighbours)."""
     if which not in LATENCIES:
         raise InputError("which", 'must be "ttft", "tpot" or "request"', which)
-    checked(serve_latency, model, efficiency, n_units=n_units, input_tokens=input_tokens,
-            output_tokens=output_tokens, batch=batch)
-    r = replica(model, hardware, n_units, precision_name, LATENCIES[which], **efficiency)
-    return named(lambda: LATENCIES[which](input_tokens, output_tokens, batch, batching, **r), hardware)
+    r = _prepared(serve_latency, LATENCIES[which], model, hardware, precision_name, efficiency,
+                  n_units=n_units, input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
+    return named(lambda: LATENCIES[which](input_tokens, output_tokens, batch, batching, replica=r), hardware)
 
 
 def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=DEFAULT_INPUT_TOKENS,
@@ -221,24 +256,24 @@ def serve_cost(model, hardware, price_per_hour=None, n_units=None, input_tokens=
         raise InputError("per", 'must be "output", "input" or "request"', per)
     if price_per_hour is not None and np.asarray(price_per_hour).dtype.kind not in "iuf":
         raise InputError("price_per_hour", "must be a number of USD per hour of the hardware (an instance's price; a chip's per chip), e.g. 55.04", price_per_hour)
-    checked(serve_cost, model, efficiency, price_per_hour=price_per_hour, n_units=n_units,
-            input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
+    r = _prepared(serve_cost, COSTS[per], model, hardware, precision_name, efficiency, price_per_hour=price_per_hour,
+                  n_units=n_units, input_tokens=input_tokens, output_tokens=output_tokens, batch=batch)
     price = price_per_chip_hour(hardware, price_per_hour, as_of, price_term)
-    r = replica(model, hardware, n_units, precision_name, COSTS[per], **efficiency)
-    return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, batching, **r), hardware)
+    return named(lambda: COSTS[per](input_tokens, output_tokens, price, batch, batching, replica=r), hardware)
 
 
 def max_batch(model, hardware, n_units=None, context=DEFAULT_CONTEXT,
               precision_name=DEFAULT_PRECISION, **efficiency):
     """Sequences of ``context`` tokens that fit beside the weights."""
-    checked(max_batch, model, efficiency, n_units=n_units, context=context)
+    r = _prepared(max_batch, core.max_batch, model, hardware, precision_name, efficiency, n_units=n_units,
+                  context=context)
     check_context(model, context, "context")
-    r = replica(model, hardware, n_units, precision_name, core.max_batch, **efficiency)
-    return named(lambda: core.max_batch(context, **r), hardware)
+    return named(lambda: core.max_batch(context, replica=r), hardware)
 
 
 def _load_replica(model, hardware, precision_name, efficiency, **numbers):
-    checked(gpus_for_load, model, efficiency, **numbers)
+    _check_numbers(gpus_for_load, efficiency, numbers)
+    check_context(model, np.asarray(numbers["input_tokens"]) + np.asarray(numbers["output_tokens"]))
     r = replica(model, hardware, 1, precision_name, core.load_plan, **efficiency)
     del r["n_units"]
     return r

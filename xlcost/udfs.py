@@ -932,20 +932,21 @@ def _precision_arg(value):
     return ev.choice(value, "precision", _PRECISION_CODES, 0.0)
 
 
+_DEFAULT_TOKENS = {"input_tokens": serving.DEFAULT_INPUT_TOKENS, "output_tokens": serving.DEFAULT_OUTPUT_TOKENS}
+
+
 def _serving_call(function, model, hardware, precision, **numbers):
     """One cell: names and numbers in, ``function`` of xlcost.serving out (NaN optionals -> defaults)."""
-    numbers = {key: _given_or_none(value) for key, value in numbers.items()}
-    for key in ("input_tokens", "output_tokens"):
-        if key in numbers and numbers[key] is None:
-            numbers[key] = serving.DEFAULT_INPUT_TOKENS if key == "input_tokens" else serving.DEFAULT_OUTPUT_TOKENS
+    for key, value in numbers.items():
+        if value != value:  # NaN: not given
+            numbers[key] = _DEFAULT_TOKENS.get(key)
     return float(function(model, hardware, precision_name=_PRECISION_NAMES[int(precision)], **numbers))
 
 
 def _serve(function, model, hardware, precision, **numbers):
     return ev.evaluate_each(
-        lambda model, hardware, precision, **values: _serving_call(function, model, hardware, precision, **values),
-        model=ev.text(model, "model"), hardware=ev.text(hardware, "hardware"), precision=_precision_arg(precision),
-        **numbers,
+        functools.partial(_serving_call, function), model=ev.text(model, "model"),
+        hardware=ev.text(hardware, "hardware"), precision=_precision_arg(precision), **numbers,
     )
 
 
@@ -988,6 +989,12 @@ def _choices(batching=None, parallel=None):
     return out
 
 
+# the serving functions taking their text choices back as names (built once)
+_SERVE_THROUGHPUT = _with_choice(serving.serve_throughput, batching=_BATCHING, parallel=_PARALLEL)
+_SERVE_COST = _with_choice(serving.serve_cost, per=_PER, batching=_BATCHING, parallel=_PARALLEL)
+_SERVE_LATENCY = _with_choice(serving.serve_latency, which=_WHICH, batching=_BATCHING, parallel=_PARALLEL)
+
+
 @_udf(
     "Output tokens/s of one replica of n_units chips (tensor parallel) serving a catalog model: roofline of "
     "compute and memory bandwidth with calibrated efficiencies, prefill included (docs/serving.md).",
@@ -996,7 +1003,7 @@ def _choices(batching=None, parallel=None):
 )
 def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_tokens=None, precision=None,
                      batch=None, batching=None, parallel=None):
-    return _serve(_with_choice(serving.serve_throughput, batching=_BATCHING, parallel=_PARALLEL), model, hardware,
+    return _serve(_SERVE_THROUGHPUT, model, hardware,
                   precision, n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"), batch=_optional(batch, "batch"),
                   **_choices(batching, parallel))
@@ -1013,7 +1020,7 @@ def SERVE_THROUGHPUT(model, hardware, n_units=None, input_tokens=None, output_to
 )
 def SERVE_COST(model, hardware, price_per_hour=None, n_units=None, input_tokens=None, output_tokens=None,
                precision=None, batch=None, per=None, batching=None, parallel=None):
-    return _serve(_with_choice(serving.serve_cost, per=_PER, batching=_BATCHING, parallel=_PARALLEL), model,
+    return _serve(_SERVE_COST, model,
                   hardware, precision,
                   price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
                   n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
@@ -1056,7 +1063,7 @@ def BREAK_EVEN_LOAD(model, hardware, api_model, price_per_hour=None, n_units=Non
 )
 def SERVE_LATENCY(model, hardware, n_units=None, input_tokens=None, output_tokens=None, precision=None, batch=None,
                   which=None, batching=None, parallel=None):
-    return _serve(_with_choice(serving.serve_latency, which=_WHICH, batching=_BATCHING, parallel=_PARALLEL), model,
+    return _serve(_SERVE_LATENCY, model,
                   hardware, precision, n_units=_optional(n_units, "n_units"),
                   input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"),

@@ -518,13 +518,35 @@ _NONNEGATIVE = ("expert_weight_bytes", "moe_layers", "expert_flops_per_token", "
 _REPLICAS = {}  # checked replicas of scalar arguments, by their arguments: see _replica
 
 
+class CheckedReplica(dict):
+    """A replica's keywords completed and checked once (:func:`checked_replica`); read-only by convention."""
+
+
+def checked_replica(**replica):
+    """The keywords of a replica completed with the defaults and checked, once: give the result to
+    any replica quantity as ``replica=`` in place of the keywords, and it checks nothing again
+    (``xlcost.serving`` keeps one per catalog model, chip, precision and chip count).
+
+    >>> r = checked_replica(**LLAMA2_7B_EXAMPLE, n_units=1, peak_flops_per_s=312e12, memory_bytes=80e9,
+    ...                     memory_bandwidth_bytes_per_s=2.039e12)
+    >>> max_batch(4096, replica=r) == max_batch(4096, **LLAMA2_7B_EXAMPLE, n_units=1, peak_flops_per_s=312e12,
+    ...                                         memory_bytes=80e9, memory_bandwidth_bytes_per_s=2.039e12)
+    True
+    """
+    return _replica(replica)
+
+
 def _replica(replica):
     """The keyword arguments completed with the defaults and checked once; a missing one is a TypeError.
 
     The helpers below read the checked values from the returned dict (which they must not
     change) and check them no more. A replica of scalars is checked once per distinct set of
     arguments (at most 1,024 kept): a sheet of cells on one model and chip checks it once.
+    A :class:`CheckedReplica` given alone as ``replica`` is used as it is.
     """
+    given = replica.get("replica")
+    if given.__class__ is CheckedReplica and len(replica) == 1:
+        return given
     try:
         key = tuple(replica.items())
         hit = _REPLICAS.get(key)
@@ -544,7 +566,7 @@ def _checked_replica(replica):
     if not (_REQUIRED <= replica.keys() <= _ALLOWED):
         missing, unknown = sorted(_REQUIRED - replica.keys()), sorted(replica.keys() - _ALLOWED)
         raise TypeError(f"serving arguments: missing {missing}, unknown {unknown} (allowed: {', '.join(sorted(_ALLOWED))})")
-    r = replica_arguments(**replica)
+    r = CheckedReplica(replica_arguments(**replica))
     parallel = r["parallel"]
     if parallel not in PARALLEL:
         raise _check.InputError("parallel", 'must be "tp" (tensor parallel) or "dep" (attention data-parallel + '
@@ -608,6 +630,12 @@ def _checked_replica(replica):
     params = np.where(routed, r["expert_flops_per_token"] / (2.0 * r["experts_per_token"] * np.where(
         routed, r["moe_layers"], 1.0)), 1.0)  # one expert's parameters (1: a dense model's unused figure)
     r["expert_size_efficiency"] = params / (params + r["expert_params_half"])
+    # shortcuts of the scalar case: a dense model, a model without sliding windows
+    scalar = not any(isinstance(r[key], np.ndarray) for key in (
+        "moe_layers", "n_experts", "experts_per_token", "expert_weight_bytes", "expert_flops_per_token",
+        "expert_params_half", "expert_tokens_half", "window", "window_layers"))
+    r["dense"] = scalar and r["moe_layers"] == 0
+    r["full_attention"] = scalar and r["window_layers"] == 0
     for key in ("link", "decode_flops", "kv_per_layer", "expert_size_efficiency"):
         if isinstance(r[key], np.ndarray) and not r[key].ndim:  # np.where's 0-d arrays back to scalars
             r[key] = r[key][()]
@@ -650,6 +678,8 @@ def _max(a, b):
 
 def _attended(context, r):
     """Cached tokens a sequence at ``context`` attends to, summed over layers (:func:`attended_token_layers`)."""
+    if r["full_attention"]:  # no window (its term would add 0.0)
+        return r["full_layers"] * context
     return r["full_layers"] * context + r["window_layers"] * _min(context, r["window"])
 
 
@@ -682,11 +712,14 @@ def _step(decode, prefill, context, prompt, r):
     flops_per_s, bytes_per_s = n * r["flops_per_s"], n * r["bytes_per_s"]
     linear_s = _max(r["shared_weight_bytes"] / (r["bytes_per_s"] if dep else bytes_per_s),
                     tokens * r["dense_flops_per_token"] / flops_per_s)
-    touched = _touched(tokens, r)
-    rows = tokens * r["experts_per_token"] / touched  # per expert the step touches
-    efficiency = rows / (rows / r["expert_size_efficiency"] + r["expert_tokens_half"])
-    experts_s = _max(r["moe_layers"] * touched * r["expert_weight_bytes"] / bytes_per_s,
-                     tokens * r["expert_flops_per_token"] / (flops_per_s * efficiency))
+    if r["dense"]:  # no routed experts (their term would add 0.0)
+        experts_s = 0.0
+    else:
+        touched = _touched(tokens, r)
+        rows = tokens * r["experts_per_token"] / touched  # per expert the step touches
+        efficiency = rows / (rows / r["expert_size_efficiency"] + r["expert_tokens_half"])
+        experts_s = _max(r["moe_layers"] * touched * r["expert_weight_bytes"] / bytes_per_s,
+                         tokens * r["expert_flops_per_token"] / (flops_per_s * efficiency))
     attention_flops = (decode * _attended(context, r) * r["decode_flops"]
                        + prefill * _attended(prompt / 2.0, r) * r["attention_flops_per_attended"])
     kv_bytes = decode * _kv_sequence(context, r) + prefill / prompt * _kv_sequence(prompt, r)
