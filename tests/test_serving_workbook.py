@@ -131,3 +131,22 @@ def test_rows_keep_their_inputs_and_cite_short_keys_listed_on_the_sources_sheet(
     text = dict((cell.value, book.sheets["Sources"].cells[(r, 2)].value)
                 for (r, c), cell in book.sheets["Sources"].cells.items() if c == 1 and r > 3)
     assert "v0.9.0" in text["trtllm-0.9-perf"]
+
+
+def test_docs_and_notes_quote_the_workbooks_figures(book):
+    """docs/serving.md and the Build vs buy note quote the workbook's headline figures, rounded as they say."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    doc = " ".join((root / "docs" / "serving.md").read_text(encoding="utf-8").split())
+    decode = [book(f"decode_per_token_s_{b}") / book(f"prefill_per_token_s_{b}") for b in ("b1", "b18")]
+    quoted = [
+        f"Decode costs ~{round(decode[0], -1):.0f}x prefill per token at batch 1",
+        f"and ~{decode[1]:.0f}x at 18",
+        f"~{round(book('t17s_chips_without_targets'), -2):,.0f} A100-80GB at the largest concurrency",
+        f"~{round(book('t17s_chips_with_targets'), -2):,.0f} under MLPerf's interactive latency limits",
+        f"~{round(book('bvb_throughput'), -2):,.0f} output tokens/s at 1,000 + 1,000",
+    ]
+    assert [text for text in quoted if text not in doc] == []
+    note = (root / "templates" / "serving_economics.toml").read_text(encoding="utf-8")
+    assert f"~{round(book('bvb_throughput'), -2):,.0f} output tokens/s at 1,000 + 1,000 tokens" in note
