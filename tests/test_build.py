@@ -291,20 +291,39 @@ def _area(sheet, area):
 def test_charts_exist_and_reference_the_right_ranges(fresh, books, name):
     out, _ = fresh
     wb = openpyxl.load_workbook(out / f"{name}.xlsx")
+    stored = openpyxl.load_workbook(out / f"{name}.xlsx", data_only=True)
     book = books[name]
     titles = set()
     for sheet in book.sheets.values():
         charts = wb[sheet.name]._charts
         assert len(charts) == len(sheet.charts), sheet.name
         for chart, spec in zip(charts, sheet.charts):
-            title = "".join(r.t for p in chart.title.tx.rich.p for r in (p.r or []))
-            assert title == spec.title
+            if chart.title.tx.strRef is not None:  # a title naming a value: the chart shows its live cell
+                cell = chart.title.tx.strRef.f.split("!")[1].replace("$", "")
+                title = chart.title.tx.strRef.strCache.pt[0].v
+                assert wb[sheet.name][cell].data_type == "f" and "TEXT(" in wb[sheet.name][cell].value
+                assert stored[sheet.name][cell].value == title
+            else:
+                title = "".join(r.t for p in chart.title.tx.rich.p for r in (p.r or []))
+                assert title == spec.title
             titles.add(title)
             expected = [(_area(sheet.name, area), _area(sheet.name, spec.categories)) for _, area in spec.series]
             assert _chart_refs(chart) == expected, spec.title
     required = ("Training cost by model", "Cost trajectory", "GFLOPS per $", "GFLOPS per watt", "Chinchilla loss")
     for prefix in required:
         assert any(t.startswith(prefix) for t in titles), prefix
+    assert "Training cost by model (GCP TPU v4, 46.2% MFU)" in titles  # the article's utilisation (seed 002 T5)
+
+
+def test_a_chart_title_naming_a_value_follows_an_edit(books):
+    from xlcost.workbook.evaluate import cell_values
+
+    book = books["economics_of_llms"]
+    sheet = book.sheets["T5 Training cost"]
+    (row, col), = [spec.title_cell for spec in sheet.charts if spec.title_cell]
+    assert cell_values(book)[(sheet.name, row, col)] == "Training cost by model (GCP TPU v4, 46.2% MFU)"
+    edited = cell_values(book, {"mfu_utilization_palm": 0.5})  # PaLM's MFU, typed once (T11), read by T5
+    assert edited[(sheet.name, row, col)] == "Training cost by model (GCP TPU v4, 50.0% MFU)"
 
 
 def test_t5_chart_plots_the_training_cost_row(fresh, books):

@@ -74,6 +74,7 @@ class AuditLayout:
                 notes.append(f"{marker} {label}: {note}")
                 self.book.audits[-1].note = note
             r += 1
+        sheet.keep.append((first - 2, r - 1))  # the audit's title, header and checks on one page
         sheet.statuses.append(f"F{first}:F{r - 1}")
         sheet.kinds.append(f"G{first}:G{r - 1}")
         return self._lines(sheet, notes, r, "note", last_col=8)

@@ -112,6 +112,8 @@ class ChartSpec:
     type: str
     title: str
     anchor: tuple = (1, 1)
+    title_parts: list | None = None  # a title naming "{field}"s: its text pieces and (Ref, number format) pairs
+    title_cell: tuple | None = None  # (row, col) of that title's live formula: the chart shows that cell
     series: list = field(default_factory=list)  # (title, (r1, c1, r2, c2))
     categories: tuple | None = None  # (r1, c1, r2, c2)
     x_title: str | None = None
@@ -143,6 +145,8 @@ class Sheet:
     kinds: list = field(default_factory=list)  # audit kind cell ranges
     breaks: list = field(default_factory=list)  # rows after which a printed page ends
     header_rows: tuple | None = None  # rows repeated at the top of every printed page
+    header_last: int | None = None  # the last row of the table those header rows head
+    keep: list = field(default_factory=list)  # (first, last) rows printed on one page where they fit (pages.py)
     print_cols: int | None = None  # print only columns 1..print_cols (a rows table's lead columns and source)
     print_rows: int | None = None  # print only rows 1..print_rows (the Data sheet's first page)
     freeze: str | None = None

@@ -1,7 +1,10 @@
 """openpyxl charts from a layout ``ChartSpec``: bar, column, line and scatter."""
 
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+from openpyxl.chart.data_source import StrData, StrVal
 from openpyxl.chart.series import SeriesLabel, StrRef
+from openpyxl.chart.text import Text
+from openpyxl.chart.title import Title
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from .numfmt import number_format
@@ -19,8 +22,19 @@ def _label(ws, title):
     return SeriesLabel(v=title)
 
 
-def make(ws, spec):
-    """The openpyxl chart of ``spec`` with data on ``ws``."""
+def _title(ws, spec, text):
+    """A title that shows its cell (``spec.title_cell``; ``text``, its value now, for readers that do not
+    recalculate), else the template's text."""
+    if not spec.title_cell:
+        return spec.title
+    row, col = spec.title_cell
+    cache = StrData(ptCount=1, pt=[StrVal(idx=0, v=text)])
+    return Title(tx=Text(strRef=StrRef(f"{quote_sheetname(ws.title)}!${get_column_letter(col)}${row}", strCache=cache)),
+                 overlay=False)
+
+
+def make(ws, spec, title_text=None):
+    """The openpyxl chart of ``spec`` with data on ``ws``; ``title_text``: its title cell's value, if it has one."""
     if spec.type == "scatter":
         chart = ScatterChart()
         xvalues = _reference(ws, spec.categories)
@@ -50,7 +64,7 @@ def make(ws, spec):
             chart.series.append(series)
         if spec.categories:
             chart.set_categories(_reference(ws, spec.categories))
-    chart.title = spec.title
+    chart.title = _title(ws, spec, title_text)
     chart.width, chart.height = spec.width, spec.height
     chart.x_axis.title = spec.x_title
     chart.y_axis.title = spec.y_title

@@ -25,7 +25,9 @@ class GridLayout:
         header = r + 1
         sheet.put(header, 1, rows["label"] + (f" ({rows['unit']})" if rows.get("unit") else "") + " ↓", "header",
                   width=16)
-        sheet.header_rows = sheet.header_rows or (header, header)
+        if not sheet.header_rows:
+            sheet.header_rows, sheet.header_last = (header, header), header + len(rows["values"])
+        sheet.keep.append((sheet.tables[-1][2], header + len(rows["values"])))
         row_refs, col_refs = [], []
         for j, value in enumerate(cols["values"]):
             ref = Ref(sheet.name, header, 2 + j, kind="axis", value=value, where=where, table=table.get("id", ""))

@@ -106,6 +106,7 @@ class TableLayout:
                 sheet.heights[header] = 30
             sheet.put(header, source_col, "Source / method", "header", width=24)
             end = header + 1
+        heads_sheet = not sheet.header_rows
         sheet.header_rows = sheet.header_rows or (header, header)
         sources = []  # (label, source) printed under rows-layout tables
         for spec in fields:
@@ -140,6 +141,9 @@ class TableLayout:
             sheet.put(header, source_col, "Source", "header", width=30 if several else 20)
             for i, keys in enumerate(table["_row_sources"]):
                 sheet.put(header + 1 + i, source_col, "; ".join(dict.fromkeys(keys)), "source_col")
+        sheet.keep.append((sheet.tables[-1][2], end - 1))  # the title with its table on one page
+        if heads_sheet:
+            sheet.header_last = end - 1
         r = end
         if sources:
             r = self._lines(sheet, ["Sources — " + "; ".join(sources)], r, "source", last_col=source_col)
@@ -259,6 +263,7 @@ class TableLayout:
         if getattr(block, "_last_table", None) != table.get("id"):
             block._last_table, block._last_source = table.get("id"), None
             block.put(r, 1, table.get("title") or table.get("id", ""), "subheading")
+            block.keep.append((r, r + 2))  # a table's heading with its first inputs
             r += 1
         ref = Ref(ASSUMPTIONS, r, 4, ref_name, "input", value, where=where, table=table.get("id", ""))
         self._register(ref, where)

@@ -20,7 +20,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 
-from . import charts, numfmt
+from . import charts, numfmt, pages
 from .numfmt import number_format
 from .book import Formula
 from .chart_layout import ROW_HEIGHT_CM
@@ -91,6 +91,8 @@ FONT_PT = {name: (style["font"].sz if "font" in style else FONT_PT_DEFAULT) for 
 MIN_PRINT_PT = 8  # the smallest type a printed page may show
 # printable width of a landscape / portrait Letter page with 0.5-inch side margins, in pixels at 96 dpi
 PAGE_PX = {"landscape": 10.0 * 96, "portrait": 7.5 * 96}
+PAGE_PT = {"landscape": 8.5 * 72, "portrait": 11.0 * 72}  # a Letter page's height
+_MARGIN_TOP_IN, _MARGIN_BOTTOM_IN = 0.6, 0.7
 
 _VALIDATIONS = {
     "fraction": dict(type="decimal", operator="between", formula1="0", formula2="1",
@@ -227,19 +229,42 @@ _TEXT_STYLES = {"source_col", "method", "note"}
 _TEXT_MIN = 30  # characters: a source column narrower than this wraps into tall rows
 
 
-def _print_setup(ws, sheet):
-    """Landscape where the sheet is wide, fit to one page wide only if type stays >= 8 pt, titles, page numbers."""
+def _page_format(sheet):
+    """(orientation, scale, fit): landscape where the sheet is wide; fit to one page wide (at ``scale``)
+    only if its type stays >= 8 pt."""
     width_px = _printed_px(sheet)
     smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
     orientation = "portrait" if 1.1 * width_px <= PAGE_PX["portrait"] else "landscape"
+    # spreadsheet programs render columns a little wider than 7 px a character: 10% margin
+    scale = min(1.0, PAGE_PX[orientation] / (1.1 * width_px)) if width_px else 1
+    return orientation, scale, scale * smallest_pt >= MIN_PRINT_PT
+
+
+def _paginate(sheet):
+    """Page ends before blocks that would straddle a page, header rows repeated only where needed (pages.py)."""
+    orientation, scale, fit = _page_format(sheet)
+    styles = {}
+    for (row, _), spec in sheet.cells.items():
+        styles[row] = max(styles.get(row, 0), FONT_PT[spec.style])
+
+    def row_pt(row):  # an explicit height, else the line height of the row's largest type
+        return sheet.heights.get(row) or max(15.0, 1.36 * styles.get(row, 0))
+
+    # fitted to the page's width at the printed columns' own width (the 10% margin aside): pages hold no more
+    shrink = min(1.0, PAGE_PX[orientation] / _printed_px(sheet)) if fit else 1.0
+    page_pt = (PAGE_PT[orientation] - (_MARGIN_TOP_IN + _MARGIN_BOTTOM_IN) * 72) / shrink
+    pages.plan(sheet, row_pt, page_pt, sheet.print_rows or max((r for r, _ in sheet.cells), default=0))
+
+
+def _print_setup(ws, sheet):
+    """Orientation, fit to width, margins, repeated rows or columns, page numbers, page ends."""
+    orientation, scale, fit = _page_format(sheet)
     ws.page_setup.orientation = orientation
     ws.print_options.horizontalCentered = False
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
+    ws.page_margins.top, ws.page_margins.bottom = _MARGIN_TOP_IN, _MARGIN_BOTTOM_IN
     ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
-    # spreadsheet programs render columns a little wider than 7 px a character: 10% margin
-    scale = min(1.0, PAGE_PX[orientation] / (1.1 * width_px)) if width_px else 1
-    if scale * smallest_pt >= MIN_PRINT_PT:
+    if fit:
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     elif scale < 1:  # too wide for one page at readable type: pages run across, each repeating the names
@@ -272,6 +297,7 @@ def workbook(book, values=None):
         _fit_widths(sheet, values)
         _narrow_text_column(sheet)
         _row_heights(sheet)
+        _paginate(sheet)
         for (row, col), spec in sorted(sheet.cells.items()):
             cell = write_cell(ws, row, col, spec, styler)
             if spec.style == "link":
@@ -301,7 +327,8 @@ def workbook(book, values=None):
         _print_setup(ws, sheet)
         for spec in sheet.charts:
             _year_axis(sheet, spec, values)
-            ws.add_chart(charts.make(ws, spec), f"{get_column_letter(spec.anchor[1])}{spec.anchor[0]}")
+            title = values.get((sheet.name, *spec.title_cell)) if spec.title_cell else None
+            ws.add_chart(charts.make(ws, spec, title), f"{get_column_letter(spec.anchor[1])}{spec.anchor[0]}")
     for name, ref in book.names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref.address)
     for name, area in book.range_names.items():
