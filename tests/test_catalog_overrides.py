@@ -124,3 +124,17 @@ def test_environment_variable_applies_overrides(tmp_path, monkeypatch):
     catalog._env_loaded = False
     catalog._clear_caches()
     assert catalog.hardware("Env-Chip").peak_flops_per_s == 7e14
+
+
+def test_serving_follows_an_override_made_after_a_call(tmp_path):
+    # the serving functions keep each replica per catalog object: a corrected row is a new object,
+    # so the next call uses it. Llama-3.1-8B at 2,000 tokens: 32 layers x 2 x 8 KV heads x 128 x 2 bytes
+    # per token; 10 % of the memory the weights leave is reserve (TensorRT-LLM's 0.9 for KV)
+    from xlcost import serving
+
+    before = serving.max_batch("Llama-3.1-8B", "H100", 1, 2000)
+    catalog.load_overrides(_chip_csv(
+        tmp_path, "H100 (my corrected row),H100,NVIDIA,2022,,,900e12,,,94e9,3.9e12,700,,my own measurement,2026-11-01,"))
+    weights = catalog.model("Llama-3.1-8B").params * 2
+    after = serving.max_batch("Llama-3.1-8B", "H100", 1, 2000)
+    assert after == (94e9 - weights) * 0.9 // (32 * 2 * 8 * 128 * 2 * 2000) != before

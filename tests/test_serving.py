@@ -53,6 +53,19 @@ A100_40GB = dict(peak_flops_per_s=312e12, memory_bytes=40e9, memory_bandwidth_by
 # ---------------------------------------------------------------- KV cache per token, exact
 
 
+def test_a_checked_replica_stands_for_its_keywords_and_only_alone():
+    # what xlcost.serving hands the core: the same answers, checked once; mixed with keywords it is refused
+    checked = serving.checked_replica(**MIXTRAL_BF16, n_units=2, **H100)
+    for quantity in (serving.output_tokens_per_s, serving.ttft_seconds, serving.tpot_seconds):
+        assert quantity(700, 300, 16, replica=checked) == quantity(700, 300, 16, **MIXTRAL_BF16, n_units=2, **H100)
+    with pytest.raises(TypeError, match="unknown"):
+        serving.output_tokens_per_s(700, 300, 16, replica=checked, n_units=2)
+    # a dense model's defaults: the expert keywords may be left out
+    dense = {k: v for k, v in LLAMA31_8B.items() if k not in serving.MODEL_DEFAULTS}
+    assert serving.max_batch(2000, **dense, n_units=1, **H100) == serving.max_batch(2000, **LLAMA31_8B, n_units=1,
+                                                                                     **H100)
+
+
 def test_kv_bytes_per_token_llama2_7b():
     # 32 layers x (K and V) x 32 heads x 128 dims x 2 bytes
     assert serving.kv_bytes_per_token(32, 32 * 128, 2) == 524_288

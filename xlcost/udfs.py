@@ -935,31 +935,28 @@ def _precision_arg(value):
 _DEFAULT_TOKENS = {"input_tokens": serving.DEFAULT_INPUT_TOKENS, "output_tokens": serving.DEFAULT_OUTPUT_TOKENS}
 
 
-def _serving_call(function, model, hardware, precision, **numbers):
-    """One cell: names and numbers in, ``function`` of xlcost.serving out (NaN optionals -> defaults)."""
-    for key, value in numbers.items():
-        if value != value:  # NaN: not given
-            numbers[key] = _DEFAULT_TOKENS.get(key)
-    return float(function(model, hardware, precision_name=_PRECISION_NAMES[int(precision)], **numbers))
+def _serving_call(function, names, model, hardware, precision, **values):
+    """One cell: names and numbers in, ``function`` of xlcost.serving out (NaN optionals -> defaults, the
+    codes of text choices back to their ``names``)."""
+    for key, value in values.items():
+        options = names.get(key)
+        if options is not None:
+            values[key] = options[value]
+        elif value != value:  # NaN: not given
+            values[key] = _DEFAULT_TOKENS.get(key)
+    return float(function(model, hardware, precision_name=_PRECISION_NAMES[int(precision)], **values))
 
 
-def _serve(function, model, hardware, precision, **numbers):
-    return ev.evaluate_each(
-        functools.partial(_serving_call, function), model=ev.text(model, "model"),
-        hardware=ev.text(hardware, "hardware"), precision=_precision_arg(precision), **numbers,
-    )
+def _serve(call, model, hardware, precision, **values):
+    """``call`` (from :func:`_with_choice`) cell by cell."""
+    return ev.evaluate_each(call, model=ev.text(model, "model"), hardware=ev.text(hardware, "hardware"),
+                            precision=_precision_arg(precision), **values)
 
 
 def _with_choice(function, **codes):
-    """``function`` taking its text choices (``key`` -> {name: code}) back as names from their codes."""
+    """One cell's call of ``function``, its text choices (``key`` -> {name: code}) back as names from their codes."""
     names = {key: {code: name for name, code in options.items()} for key, options in codes.items()}
-
-    def call(model, hardware, precision_name, **values):
-        for key, options in names.items():
-            values[key] = options[values[key]]
-        return function(model, hardware, precision_name=precision_name, **values)
-
-    return call
+    return functools.partial(_serving_call, function, names)
 
 
 _PRICE_PER_HOUR = ("Optional. USD per hour of the hardware as named: an instance's own price (shared by its chips), a "
@@ -993,6 +990,8 @@ def _choices(batching=None, parallel=None):
 _SERVE_THROUGHPUT = _with_choice(serving.serve_throughput, batching=_BATCHING, parallel=_PARALLEL)
 _SERVE_COST = _with_choice(serving.serve_cost, per=_PER, batching=_BATCHING, parallel=_PARALLEL)
 _SERVE_LATENCY = _with_choice(serving.serve_latency, which=_WHICH, batching=_BATCHING, parallel=_PARALLEL)
+_GPUS_FOR_LOAD = _with_choice(serving.gpus_for_load)
+_MAX_BATCH = _with_choice(serving.max_batch, parallel=_PARALLEL)
 
 
 @_udf(
@@ -1046,7 +1045,7 @@ def BREAK_EVEN_LOAD(model, hardware, api_model, price_per_hour=None, n_units=Non
         return build_vs_buy.break_even_load(model, hardware, api_model, precision_name=precision_name, as_of=when,
                                             parallel=_PARALLEL_NAMES[parallel], **values)
 
-    return _serve(call, model, hardware, precision, api_model=ev.text(api_model, "api_model"),
+    return _serve(_with_choice(call), model, hardware, precision, api_model=ev.text(api_model, "api_model"),
                   price_per_hour=_optional(price_per_hour, "price_per_hour", "usd"),
                   n_units=_optional(n_units, "n_units"), input_tokens=_optional(input_tokens, "input_tokens"),
                   output_tokens=_optional(output_tokens, "output_tokens"), **_choices(False, parallel))
@@ -1094,11 +1093,12 @@ def _load_arguments(requests_per_second, input_tokens, output_tokens, ttft_s, tp
 )
 def GPUS_FOR_LOAD(model, hardware, requests_per_second, input_tokens=None, output_tokens=None, precision=None,
                   ttft_s=None, tpot_s=None):
-    return _serve(serving.gpus_for_load, model, hardware, precision,
+    return _serve(_GPUS_FOR_LOAD, model, hardware, precision,
                   **_load_arguments(requests_per_second, input_tokens, output_tokens, ttft_s, tpot_s))
 
 
 _PLAN = {name: float(code) for code, name in enumerate(serving.PLAN_FIELDS)}
+_LOAD_PLAN = _with_choice(serving.load_plan_value, which=_PLAN)
 
 
 @_udf(
@@ -1110,7 +1110,7 @@ _PLAN = {name: float(code) for code, name in enumerate(serving.PLAN_FIELDS)}
 )
 def LOAD_PLAN(model, hardware, requests_per_second, input_tokens=None, output_tokens=None, precision=None,
               ttft_s=None, tpot_s=None, which=None):
-    return _serve(_with_choice(serving.load_plan_value, which=_PLAN), model, hardware, precision,
+    return _serve(_LOAD_PLAN, model, hardware, precision,
                   **_load_arguments(requests_per_second, input_tokens, output_tokens, ttft_s, tpot_s),
                   which=ev.choice(which, "which", _PLAN, 0.0))
 
@@ -1136,7 +1136,7 @@ def KV_CACHE_PER_TOKEN(model, precision=None):
     precision=_PRECISION, parallel=_PARALLEL_DOC,
 )
 def MAX_BATCH(model, hardware, n_units=None, context=None, precision=None, parallel=None):
-    return _serve(_with_choice(serving.max_batch, parallel=_PARALLEL), model, hardware, precision,
+    return _serve(_MAX_BATCH, model, hardware, precision,
                   n_units=_optional(n_units, "n_units"),
                   context=ev.number(context, "context", "count", default=serving.DEFAULT_CONTEXT),
                   **_choices(False, parallel))

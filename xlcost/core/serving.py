@@ -621,6 +621,11 @@ def _checked_replica(replica):
     # what every step uses, computed once
     r["flops_per_s"] = r["peak_flops_per_s"] * r["compute_efficiency"]
     r["bytes_per_s"] = r["memory_bandwidth_bytes_per_s"] * r["bandwidth_efficiency"]
+    r["replica_flops_per_s"], r["replica_bytes_per_s"] = n_units * r["flops_per_s"], n_units * r["bytes_per_s"]
+    # the non-expert weights' read: each chip its own copy with "dep", 1/n of them with "tp"
+    r["shared_read_s"] = r["shared_weight_bytes"] / (r["bytes_per_s"] if parallel == "dep" else r["replica_bytes_per_s"])
+    r["ring_share"] = 2.0 * (n_units - 1) / n_units  # of the activations a ring all-reduce sends through each link
+    r["alltoall_s_per_value"] = ACTIVATION_BYTES * (n_units - 1) / n_units / r["link"]  # "dep": sent and received
     r["dense_flops_per_token"] = r["linear_flops_per_token"] - r["expert_flops_per_token"]
     r["full_layers"] = r["n_layers"] - r["window_layers"]
     r["kv_per_layer"] = _kv_replication(r) * r["kv_bytes_per_token"] / r["n_layers"]
@@ -636,7 +641,7 @@ def _checked_replica(replica):
         "expert_params_half", "expert_tokens_half", "window", "window_layers"))
     r["dense"] = scalar and r["moe_layers"] == 0
     r["full_attention"] = scalar and r["window_layers"] == 0
-    for key in ("link", "decode_flops", "kv_per_layer", "expert_size_efficiency"):
+    for key in ("link", "decode_flops", "kv_per_layer", "expert_size_efficiency", "alltoall_s_per_value"):
         if isinstance(r[key], np.ndarray) and not r[key].ndim:  # np.where's 0-d arrays back to scalars
             r[key] = r[key][()]
     return r
@@ -708,10 +713,8 @@ def _step(decode, prefill, context, prompt, r):
     """
     tokens = decode + prefill
     n = r["n_units"]
-    dep = r["parallel"] == "dep"
-    flops_per_s, bytes_per_s = n * r["flops_per_s"], n * r["bytes_per_s"]
-    linear_s = _max(r["shared_weight_bytes"] / (r["bytes_per_s"] if dep else bytes_per_s),
-                    tokens * r["dense_flops_per_token"] / flops_per_s)
+    flops_per_s, bytes_per_s = r["replica_flops_per_s"], r["replica_bytes_per_s"]
+    linear_s = _max(r["shared_read_s"], tokens * r["dense_flops_per_token"] / flops_per_s)
     if r["dense"]:  # no routed experts (their term would add 0.0)
         experts_s = 0.0
     else:
@@ -724,12 +727,12 @@ def _step(decode, prefill, context, prompt, r):
                        + prefill * _attended(prompt / 2.0, r) * r["attention_flops_per_attended"])
     kv_bytes = decode * _kv_sequence(context, r) + prefill / prompt * _kv_sequence(prompt, r)
     attention_s = _max(kv_bytes / bytes_per_s, attention_flops / flops_per_s)
-    if dep:  # each chip sends its tokens' activations to their k experts' chips and back
+    if r["parallel"] == "dep":  # each chip sends its tokens' activations to their k experts' chips and back
         per_layer = 2.0 * r["allreduce_latency_s"] + 2.0 * tokens / n * r["experts_per_token"] * r["d_model"] * (
-            ACTIVATION_BYTES * (n - 1) / n / r["link"])
+            r["alltoall_s_per_value"])
         comm_s = r["moe_layers"] * per_layer
     else:  # two ring all-reduces of the activations per layer
-        per_layer = r["allreduce_latency_s"] + 2.0 * (n - 1) / n * tokens * r["d_model"] * ACTIVATION_BYTES / r["link"]
+        per_layer = r["allreduce_latency_s"] + r["ring_share"] * tokens * r["d_model"] * ACTIVATION_BYTES / r["link"]
         comm_s = 2.0 * r["n_layers"] * per_layer
     comm_s = np.where(n > 1, comm_s, 0.0) if isinstance(n, np.ndarray) else (comm_s if n > 1 else 0.0)
     return linear_s + experts_s + attention_s + r["fixed_s"] + comm_s
