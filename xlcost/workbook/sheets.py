@@ -15,6 +15,11 @@ _COLUMN_UNITS = (("_bytes_per_s", "bytes/s"), ("_bytes", "bytes"), ("_flops", "F
                  ("_tokens", "tokens"))
 
 
+def expr_text(value):
+    """A catalog value as a cell shows it in the General format (4096, not 4096.0)."""
+    return numfmt.display(None, value) if isinstance(value, (int, float)) else str(value)
+
+
 def _large_number_format(column):
     """A large catalog number in its unit (TFLOP/s, TOPS, GB, GB/s, billions), else with thousands separators."""
     unit = next((u for suffix, u in _COLUMN_UNITS if column.endswith(suffix)), None)
@@ -43,8 +48,10 @@ class OtherSheets:
                 # a data appendix: one line per row; long sources are whole in the cell, cut on paper
                 style = "catalog_text" if column in _TEXT_COLUMNS else ("label" if j == 0 else "cell")
                 fmt = _large_number_format(column) if isinstance(value, float) and value >= 1e6 else None
+                # as wide as the value shows (6.1B, not 6053381344.0); numbers are widened to their format later
+                shown = numfmt.display(numfmt.number_format(fmt), value) if fmt else expr_text(value)
                 sheet.put(r + 1 + i, 1 + j, value, style, fmt,
-                          width=None if column in _TEXT_COLUMNS else min(len(str(value)) + 2, 22))
+                          width=None if column in _TEXT_COLUMNS else min(len(shown) + 2, 22))
         if table.get("name"):
             self.book.range_names[table["name"]] = f"{quote_sheetname(sheet.name)}!$A${r + 1}:$A${r + len(rows)}"
         # print up to the last column: a long source is cut at its cell's edge instead of running on

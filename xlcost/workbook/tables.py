@@ -120,7 +120,10 @@ class TableLayout:
             elif rows_layout:
                 col = columns[spec["key"]]
                 label = spec["label"] + (f"\n({spec['unit']})" if spec.get("unit") else "")
-                sheet.put(header, col, label, "header_wrap", width=min(max(len(spec["label"]) * 0.5 + 2, 9), 13))
+                # a column printed narrow; one on screen only (right of a lead table's source) as wide as its label
+                # needs to wrap onto three lines, so it does not make the printed header row tall
+                widest = 13 if not lead or col < source_col else 24
+                sheet.put(header, col, label, "header_wrap", width=min(max(len(spec["label"]) * 0.5 + 2, 9), widest))
                 cells = [(header + 1 + i, col) for i in range(n)]
             else:
                 sheet.put(end, 1, spec["label"], "label")

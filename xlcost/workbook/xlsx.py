@@ -193,7 +193,7 @@ def _row_heights(sheet):
             continue
         points = FONT_PT[spec.style]
         width = spans.get((row, col), sheet.widths.get(col, 8.43))
-        per_line = max(width * 11 / points * 0.95 - 1, 4)
+        per_line = max(width * 11 / points - 1, 4)  # a column fits len - 2 characters of its type (put)
         lines = sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
         heights[row] = max(heights.get(row, 0), lines * points * 1.3 + 3)
     for row, height in heights.items():
@@ -206,23 +206,31 @@ def _printed_px(sheet):
     return sum(int(w * 7 + 5) for c, w in sheet.widths.items() if not sheet.print_cols or c <= sheet.print_cols)
 
 
-def _narrow_text_column(sheet):
-    """A sheet that misses one landscape page at >= 8 pt by less than its widest column of wrapped
-    sources can give (down to ``_TEXT_MIN`` characters) takes the width from that column: its text
-    wraps onto more lines instead of the sheet printing across two pages."""
-    smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
-    fits_px = PAGE_PX["landscape"] * smallest_pt / MIN_PRINT_PT / 1.1  # the widest sheet that fits at 8 pt
-    excess_px = _printed_px(sheet) - int(fits_px)
-    if excess_px <= 0:
-        return
-    styles = {}
+def _size_text_column(sheet):
+    """The widest column of wrapped sources gives or takes width. A sheet that misses one landscape page at
+    >= 8 pt by less than that column can give (down to ``_TEXT_MIN`` characters) narrows it: its text wraps
+    onto more lines instead of the sheet printing across two pages. A sheet printed at full size with
+    room to spare on its page widens it (up to its longest text): fewer lines, shorter rows, fewer pages."""
+    styles, longest = {}, {}
     for (_, col), spec in sheet.cells.items():
         if spec.style != "header":
             styles.setdefault(col, set()).add(spec.style)
+            longest[col] = max(longest.get(col, 0), len(spec.value) if isinstance(spec.value, str) else 0)
     text = [c for c, used in styles.items() if used <= _TEXT_STYLES and (not sheet.print_cols or c <= sheet.print_cols)]
     col = max(text, key=lambda c: sheet.widths.get(c, 8.43), default=None)
-    if col is not None and sheet.widths.get(col, 8.43) - excess_px / 7 >= _TEXT_MIN:
-        sheet.widths[col] -= -(-excess_px // 7)
+    if col is None:
+        return
+    width, printed_px = sheet.widths.get(col, 8.43), _printed_px(sheet)
+    smallest_pt = min((FONT_PT[c.style] for c in sheet.cells.values()), default=11)
+    excess_px = printed_px - int(PAGE_PX["landscape"] * smallest_pt / MIN_PRINT_PT / 1.1)  # fits at 8 pt
+    if excess_px > 0:
+        if width - excess_px / 7 >= _TEXT_MIN:
+            sheet.widths[col] = width - -(-excess_px // 7)
+        return
+    orientation, scale, _ = _page_format(sheet)
+    spare_px = int(PAGE_PX[orientation] / 1.1) - printed_px
+    if scale >= 1 and spare_px >= 7:
+        sheet.widths[col] = max(width, min(width + spare_px // 7, longest[col] + 2))
 
 
 _TEXT_STYLES = {"source_col", "method", "note"}
@@ -295,7 +303,7 @@ def workbook(book, values=None):
         ws = wb.create_sheet(sheet.name)
         ws.sheet_view.showGridLines = False
         _fit_widths(sheet, values)
-        _narrow_text_column(sheet)
+        _size_text_column(sheet)
         _row_heights(sheet)
         _paginate(sheet)
         for (row, col), spec in sorted(sheet.cells.items()):
