@@ -113,14 +113,18 @@ def _anchor_rows():
         return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
 
-def test_validation_rows_are_the_anchor_rows():
-    """The hand-maintained Validation rows say what training-anchors.csv says, row by row."""
+def _validation_items():
     from xlcost.workbook.template import load
 
     template = load(next(p for p in templates() if p.stem == "training_plan"))
-    table = next(t for t in template["table"] if t.get("id") == "Anchors")
+    return next(t for t in template["table"] if t.get("id") == "Anchors")["items"]
+
+
+def test_validation_rows_are_the_anchor_rows():
+    """The hand-maintained Validation rows say what training-anchors.csv says, row by row."""
     rows = {r["id"]: r for r in _anchor_rows()}
-    for item in table["items"]:
+    items = _validation_items()
+    for item in items:
         row = rows[item["key"]]
         assert (item["hardware"], item["n_units"], item["precision"]) == (row["hardware"], float(row["n_units"]),
                                                                             row["precision"])
@@ -133,18 +137,28 @@ def test_validation_rows_are_the_anchor_rows():
             if found:
                 assert item[field] == float(found.group(1)), (item["key"], field)
     stated = [r for r in rows.values() if r["metric"] == "tokens_per_s_per_gpu" and r["n_units"]]
-    listed = {item["key"] for item in table["items"]}
+    listed = {item["key"] for item in items}
     # every NeMo 24.07 row with a stated layout is here (the twelve tests/test_training.py validates)
     nemo = {r["id"] for r in stated if r["source"].startswith("NeMo 24.07")}
     assert len(nemo) == 12 and nemo <= listed
 
 
 def test_validation_predictions_equal_the_core_and_meet_the_bar(book, compiled):
+    """Each anchor row's prediction is xlcost.training.plan at the row's layout (the template's step-time
+    formulas are written apart from core.training.step_parts: this is where a drift between them shows)."""
     items = [k.removeprefix("val_error_") for k in compiled.names if k.startswith("val_error_")]
+    stated = {item["key"]: item for item in _validation_items()}
     rows = {r["id"]: r for r in _anchor_rows()}
     errors = []
     for key in items:
-        row = rows[key]
+        row, item = rows[key], stated[key]
+        layout = {f: book(f"val_{f}_{key}") for f in ("tp", "pp", "cp", "ep", "micro_batch", "virtual")}
+        plan = training.plan(item["model"], item["hardware"], book(f"val_n_units_{key}"),
+                             seq_len=book(f"val_seq_len_{key}"), global_batch=book(f"val_global_batch_{key}"),
+                             precision=item["precision"], zero=item["zero"], **layout)
+        assert book(f"val_recompute_{key}") == plan["recompute"], key
+        assert book(f"val_step_s_{key}") == pytest.approx(plan["step_seconds"], rel=1e-9), key
+        assert book(f"val_tokens_per_s_{key}") == pytest.approx(plan["tokens_per_s"], rel=1e-9), key
         error = book(f"val_error_{key}")
         assert error == pytest.approx(book(f"val_predicted_{key}") / float(row["value"]) - 1, rel=1e-12)
         if row["metric"] == "tokens_per_s_per_gpu":
@@ -153,6 +167,15 @@ def test_validation_predictions_equal_the_core_and_meet_the_bar(book, compiled):
     assert len(errors) == 12
     assert statistics.median(abs(e) for e in errors) <= 0.20
     assert all(1 / 1.5 <= 1 + e <= 1.5 for e in errors)
+
+
+def test_typed_factors_are_the_core_defaults(book):
+    """The factors the workbook types once are the training core's module defaults (docs/training.md)."""
+    from xlcost.core import training as core
+
+    for key in ("gemm_share", "attention_efficiency", "collective_efficiency", "dp_overlap", "ep_overlap",
+                "elementwise_passes", "memory_reserve", "activation_bytes", "gather_bytes"):
+        assert book(key) == getattr(core, key.upper()), key
 
 
 def test_layouts_are_typed_inputs_sourced_to_the_planner(compiled):
