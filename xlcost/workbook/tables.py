@@ -59,6 +59,18 @@ def _about(spec, items, i, shared, rows_layout, source):
     return row, column, spec.get("unit", ""), source or "template (no source given)"
 
 
+def _grouped(sources):
+    """"label: source" pairs, the labels of one source listed together ("Layers, Vocabulary: models:X").
+
+    >>> _grouped([("Layers", "models:X"), ("Weights", "core"), ("Vocabulary", "models:X")])
+    'Layers, Vocabulary: models:X; Weights: core'
+    """
+    by_text = {}
+    for label, text in sources:
+        by_text.setdefault(text, []).append(label)
+    return "; ".join(f"{', '.join(labels)}: {text}" for text, labels in by_text.items())
+
+
 def short(text, limit=200):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -134,7 +146,7 @@ class TableLayout:
             refs[spec["key"]], text = self._field(sheet, table, spec, items, cells, prefix, refs, fwhere, rows_layout)
             self.book.columns[prefix + spec.get("name", spec["key"])] = refs[spec["key"]]
             if text and rows_layout:
-                sources.append(f"{spec['label']}: {text}")
+                sources.append((spec["label"], text))
             elif text:
                 sheet.put(cells[0][0], source_col, short(text), "method" if spec.get("method") else "source_col")
             if not rows_layout:
@@ -149,7 +161,7 @@ class TableLayout:
             sheet.header_last = end - 1
         r = end
         if sources:
-            r = self._lines(sheet, ["Sources — " + "; ".join(sources)], r, "source", last_col=source_col)
+            r = self._lines(sheet, ["Sources — " + _grouped(sources)], r, "source", last_col=source_col)
         if not rows_layout and any(item.get("source") for item in items):
             text = "; ".join(f"{item['label']}: {item['source']}" for item in items if item.get("source"))
             r = self._lines(sheet, ["Columns — " + text], r, "source", last_col=source_col)
