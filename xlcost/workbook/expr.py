@@ -196,12 +196,16 @@ class _Parser:
         raise TemplateError(f"{self.where}: cannot read {_short(text)!r}: {why}")
 
     def binary(self, level):
-        if level > 4:
-            return self.unary()
-        node = self.binary(level + 1)
-        while self.peek() in _LEVEL and _LEVEL[self.peek()] == level and self.tokens[self.i].kind == "op":
-            op = self.take().text
-            node = ("bin", op, node, self.binary(level + 1))
+        """Operators of ``level`` and tighter, by precedence climbing: one call per operand, not one per level."""
+        node = self.unary()
+        tokens = self.tokens
+        while self.i < len(tokens):
+            token = tokens[self.i]
+            op_level = _LEVEL.get(token.text, 0) if token.kind == "op" else 0
+            if op_level < level:
+                return node
+            self.i += 1
+            node = ("bin", token.text, node, self.binary(op_level + 1))  # + 1: one level groups from the left
         return node
 
     def unary(self):

@@ -21,7 +21,8 @@ from .tables import TableLayout
 
 _A1 = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[RrCc]([0-9]*)$|^[Rr][0-9]*[Cc][0-9]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+# a name starts after no letter or "_": a match tried inside a long name would fail after a scan of its rest (quadratic)
+_CALL = re.compile(r"(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 
 class Compiler(TableLayout, GridLayout, AuditLayout, ContentsLayout, OtherSheets, ChartLayout, DataLayout):

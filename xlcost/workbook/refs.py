@@ -30,13 +30,19 @@ def parse_cached(text, where=""):
 def checked(text, where):
     """Fresh tokens of a template's expression, refused (naming ``where``) unless it is well formed
     under Excel's grammar and calls only allowed functions (``expr.FUNCTIONS`` and xlcost's own)."""
+    _check(str(text), where)
+    return parse_cached(text, where)
+
+
+@functools.lru_cache(maxsize=None)
+def _check(text, where):
+    """``checked``'s test, made once per build for each text (a table repeats its formulas on every row)."""
     tokens = parse_cached(text, where)
     expr.tree(tokens, where)
     if any(t.kind == "func" and t.text not in expr.FUNCTIONS for t in tokens):
         from .. import udfs
 
         expr.check_functions(tokens, where, udfs.__all__)
-    return tokens
 
 
 @functools.lru_cache(maxsize=None)
@@ -225,5 +231,11 @@ def check_passes(value, kind):
     """Python's rendering of one guard test: a number, within the bounds of its validation kind."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
-    return {"fraction": lambda x: 0 < x <= 1, "fraction0": lambda x: 0 <= x < 1,
-            "positive": lambda x: x > 0}.get(kind, lambda x: True)(value)
+    return _PY_BOUNDS.get(kind, _any)(value)
+
+
+_PY_BOUNDS = {"fraction": lambda x: 0 < x <= 1, "fraction0": lambda x: 0 <= x < 1, "positive": lambda x: x > 0}
+
+
+def _any(_):
+    return True
