@@ -51,7 +51,7 @@ def test_every_sheet_has_page_numbers_margins_and_an_orientation(workbooks):
         assert ws.page_margins.left <= 0.5 and ws.page_margins.right <= 0.5
 
 
-def test_fit_to_width_only_where_type_stays_at_8_points(workbooks):
+def test_fit_to_width_only_where_type_stays_at_7_points(workbooks):
     fitted = 0
     for name, ws in _sheets(workbooks):
         # a print area (a rows table's lead columns and source) limits what the page holds
@@ -65,7 +65,7 @@ def test_fit_to_width_only_where_type_stays_at_8_points(workbooks):
         if ws.sheet_properties.pageSetUpPr.fitToPage:
             fitted += 1
             assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
-            assert min(1.0, page / width_px) * min(sizes) >= 8 - 0.05, (name, ws.title, width_px, min(sizes))
+            assert min(1.0, page / width_px) * min(sizes) >= 7 - 0.05, (name, ws.title, width_px, min(sizes))
         elif width_px > page * 1.02:
             assert ws.print_title_cols, f"{name} {ws.title}: runs across pages without repeating its names"
     assert fitted >= 10
