@@ -153,3 +153,16 @@ def test_quantities_with_a_readable_unit_are_not_in_scientific_notation():
                 checked += 1
                 assert "E+" not in (number_format(spec.get("format")) or ""), (path.stem, ref.name, spec["format"])
     assert checked > 20
+
+
+@pytest.mark.parametrize("name, label, figure", [
+    ("serving_economics", "USD per 1M output tokens", r"\$\d+\.\d{3}"),
+    ("calculator", "Inference cost per 1,000 tokens", r"\$\d\.\d{5}"),
+])
+def test_the_first_printed_page_shows_the_headline(printed, name, label, figure):
+    """Issue 19: the figures ``[workbook] headline`` names print on page 1 (Contents), values beside labels."""
+    for font in ("Carlito", "substitute"):
+        first = printed[font][name][1].split("\f")[0]
+        lines = [line for line in first.splitlines() if label in line]
+        assert "Headline" in first and lines, (font, name)
+        assert any(re.search(figure, line) for line in lines), (font, name, lines)

@@ -9,6 +9,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from .audit import ARTICLE_ERRORS, INVALID, KINDS, UNEXPLAINED
 from .book import ASSUMPTIONS, CONTENTS, Formula
+from .expr import TemplateError
 
 CHECKS = "Checks"
 
@@ -68,7 +69,7 @@ class ContentsLayout:
             if wb.get(key):
                 sheet.put(r, 1, ("Source: " if key == "source" else "") + wb[key], "caption")
                 r += 1
-        r += 1
+        r = self._headline(sheet, r + 1)
         for line in wb.get("about", []):
             sheet.put(r, 1, line, "note")
             r += 1
@@ -110,6 +111,31 @@ class ContentsLayout:
             r = self._flagged(sheet, r + 1)
         sheet.widths[2] = max(sheet.widths.get(2, 8), 60)
         sheet.freeze = None
+
+    def _headline(self, sheet, r):
+        """The figures ``[workbook] headline`` names (defined names of inputs or results), live, under the
+        title: the first printed page shows them. Returns the row after them."""
+        names = self.data["workbook"].get("headline", [])
+        if not names:
+            return r
+        for col, title in enumerate(("Headline", "Figure", "Value", "Unit"), start=1):
+            sheet.put(r, col, title, "header")
+        for name in names:
+            ref = self.book.names.get(name) if isinstance(name, str) else None
+            if ref is None or not ref.about:
+                raise TemplateError(f"{self.where} [workbook] headline: {name!r} is not the defined name of a "
+                                    "figure of the workbook")
+            r += 1
+            row, column, unit, _ = ref.about
+            home = self.book.sheets[ref.sheet].cells.get((ref.row, ref.col))
+            sheet.put(r, 1, ref.table, "label", width=0)
+            sheet.put(r, 2, " — ".join(part for part in (row, column) if part), "text")
+            text = ref.value if isinstance(ref.value, str) else ""  # a text input (a name) as wide as it is
+            sheet.put(r, 3, Formula("=" + ref.excel), "computed", home.fmt if home else None,
+                      width=len(text) + 2 if text else None,
+                      compute=lambda get, ref=ref: get(ref.sheet, ref.row, ref.col))
+            sheet.put(r, 4, unit or "", "text", width=0)
+        return r + 2
 
     def _kind_summary(self, sheet, r):
         first, last = self.checks_rows

@@ -19,7 +19,8 @@ from pathlib import Path
 from .expr import TemplateError
 from .numfmt import for_unit
 
-WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "about", "contents", "assumptions", "sources", "data"}
+WORKBOOK_KEYS = {"file", "title", "subtitle", "source", "headline", "about", "contents", "assumptions", "sources",
+                 "data"}
 TABLE_KEYS = {
     "table": {"kind", "sheet", "id", "title", "caption", "source", "notes", "prefix", "layout", "items",
               "field", "chart", "label_header", "width", "replica", "lead"},
