@@ -158,6 +158,8 @@ def test_quantities_with_a_readable_unit_are_not_in_scientific_notation():
 @pytest.mark.parametrize("name, label, figure", [
     ("serving_economics", "USD per 1M output tokens", r"\$\d+\.\d{3}"),
     ("calculator", "Inference cost per 1,000 tokens", r"\$\d\.\d{5}"),
+    ("economics_of_llms", "Checks where it differs", r"\d+ checks"),
+    ("article_audit", "Checks where it differs", r"\d+ checks"),
 ])
 def test_the_first_printed_page_shows_the_headline(printed, name, label, figure):
     """Issue 19: the figures ``[workbook] headline`` names print on page 1 (Contents), values beside labels."""

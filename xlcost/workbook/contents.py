@@ -121,6 +121,9 @@ class ContentsLayout:
         for col, title in enumerate(("Headline", "Figure", "Value", "Unit"), start=1):
             sheet.put(r, col, title, "header")
         for name in names:
+            if name == "audit" and self.book.audits:
+                r = self._audit_headline(sheet, r)
+                continue
             ref = self.book.names.get(name) if isinstance(name, str) else None
             if ref is None or not ref.about:
                 raise TemplateError(f"{self.where} [workbook] headline: {name!r} is not the defined name of a "
@@ -136,6 +139,23 @@ class ContentsLayout:
                       compute=lambda get, ref=ref: get(ref.sheet, ref.row, ref.col))
             sheet.put(r, 4, unit or "", "text", width=0)
         return r + 2
+
+    def _audit_headline(self, sheet, r):
+        """Headline rows of ``"audit"``: the checks that match the article, differ, and its own errors (live)."""
+        first, last = self.checks_rows
+        status, kind = (CHECKS, f"F{first}:F{last}"), (CHECKS, f"G{first}:G{last}")
+        rows = (("Checks where the article's number matches its recomputation", [status], ("matches",)),
+                ("Checks where it differs", [status], ("differs",)),
+                ("of which the article's own errors (arithmetic or method)", [kind], ARTICLE_ERRORS))
+        for label, areas, words in rows:
+            r += 1
+            sheet.put(r, 1, "Audit", "label", width=0)
+            sheet.put(r, 2, label, "text")
+            sheet.put(r, 3, Formula("=" + "+".join(f'COUNTIF({_address(*areas[0])},"{w}")' for w in words)),
+                      "computed", "0", compute=lambda get, areas=areas, words=words: sum(
+                          _counter(areas, w)(get) for w in words))
+            sheet.put(r, 4, "checks", "text", width=0)
+        return r
 
     def _kind_summary(self, sheet, r):
         first, last = self.checks_rows
