@@ -115,17 +115,19 @@ def test_catalog_check_lists_recently_checked_prices_apart_from_unchecked_ones()
 
     lines = report.check(datetime.date(2026, 12, 4), 365)
     by_name = {line.split()[2]: line for line in lines if not line.startswith("missing")}
-    # gpt-4o's newest row is 2024-10-02, but its price was compared with a 2026 listing: checked, not stale
-    assert by_name["gpt-4o"].startswith("checked") and "2026-04" in by_name["gpt-4o"]
-    # p5.48xlarge's 2025-06 price was not re-read anywhere since: stale
-    assert by_name["p5.48xlarge"].startswith("stale")
+    # gpt-4o's newest row is 2024-10-02, but its price was compared with OpenAI's pricing page on 2026-12-04
+    assert by_name["gpt-4o"].startswith("checked") and "2026-12-04" in by_name["gpt-4o"]
+    # p4de.24xlarge's June 2025 cut was never found in a citable source: stale, nobody checked it
+    assert by_name["p4de.24xlarge"].startswith("stale") and "last checked" not in by_name["p4de.24xlarge"]
+    # retired models record when their retirement was read (Claude Sonnet 3.5: 2025-10-22; Davinci: 2024-01-04)
+    assert by_name["claude-3.5-sonnet"].startswith("checked") and by_name["Davinci"].startswith("checked")
     # checked lines come after every stale one, and alone they need no action
     kinds = [line.split()[0] for line in lines if not line.startswith("missing")]
     assert kinds == sorted(kinds, key=lambda kind: kind == "checked")
     assert not report.needs_action([line for line in lines if line.startswith("checked")])
     # a check older than the age is no check: the row is stale again, with its last check named
-    later = {line.split()[2]: line for line in report.check(datetime.date(2027, 6, 1), 365)}
-    assert later["gpt-4o"].startswith("stale") and "last checked 2026-04" in later["gpt-4o"]
+    later = {line.split()[2]: line for line in report.check(datetime.date(2028, 1, 1), 365)}
+    assert later["gpt-4o"].startswith("stale") and "last checked 2026-12-04" in later["gpt-4o"]
 
 
 def test_a_checked_date_must_be_a_date():
