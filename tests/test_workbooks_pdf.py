@@ -160,6 +160,7 @@ def test_quantities_with_a_readable_unit_are_not_in_scientific_notation():
     ("calculator", "Inference cost per 1,000 tokens", r"\$\d\.\d{5}"),
     ("economics_of_llms", "Checks where it differs", r"\d+ checks"),
     ("article_audit", "Checks where it differs", r"\d+ checks"),
+    ("training_plan", "16,384 x H100 — Days", r"\d+\.\d days"),
 ])
 def test_the_first_printed_page_shows_the_headline(printed, name, label, figure):
     """Issue 19: the figures ``[workbook] headline`` names print on page 1 (Contents), values beside labels."""
