@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from xlcost import catalog, serving, udfs
 from xlcost.cli import main
+from xlcost.errors import InputError
 
 
 def test_long_prompts_bill_the_whole_request_at_the_tier_over_200k():
@@ -119,15 +120,46 @@ def test_catalog_check_lists_recently_checked_prices_apart_from_unchecked_ones()
     assert by_name["gpt-4o"].startswith("checked") and "2026-12-04" in by_name["gpt-4o"]
     # p4de.24xlarge's June 2025 cut was never found in a citable source: stale, nobody checked it
     assert by_name["p4de.24xlarge"].startswith("stale") and "last checked" not in by_name["p4de.24xlarge"]
-    # retired models record when their retirement was read (Claude Sonnet 3.5: 2025-10-22; Davinci: 2024-01-04)
-    assert by_name["claude-3.5-sonnet"].startswith("checked") and by_name["Davinci"].startswith("checked")
-    # checked lines come after every stale one, and alone they need no action
+    # a model shut down by then is listed as retired, not as a price to check (Claude Sonnet 3.5: 2025-10-22,
+    # Davinci: 2024-01-04); gpt-5 is announced to shut down on 2026-12-11: checked until then, retired from that day
+    assert by_name["claude-3.5-sonnet"].startswith("retired") and "2025-10-22" in by_name["claude-3.5-sonnet"]
+    assert by_name["Davinci"].startswith("retired") and "2024-01-04" in by_name["Davinci"]
+    assert by_name["gpt-5"].startswith("checked") and by_name["gpt-5"].endswith("shuts down 2026-12-11")
+    assert {line.split()[2]: line for line in report.check(datetime.date(2026, 12, 11), 365)}["gpt-5"].startswith("retired")
+    # stale lines first, then checked, then retired; checked and retired alone need no action
+    order = ["stale", "checked", "retired"]
     kinds = [line.split()[0] for line in lines if not line.startswith("missing")]
-    assert kinds == sorted(kinds, key=lambda kind: kind == "checked")
-    assert not report.needs_action([line for line in lines if line.startswith("checked")])
+    assert kinds == sorted(kinds, key=order.index)
+    assert not report.needs_action([line for line in lines if line.startswith(("checked", "retired"))])
     # a check older than the age is no check: the row is stale again, with its last check named
-    later = {line.split()[2]: line for line in report.check(datetime.date(2028, 1, 1), 365)}
-    assert later["gpt-4o"].startswith("stale") and "last checked 2026-12-04" in later["gpt-4o"]
+    later = {line.split()[2]: line for line in report.check(datetime.date(2027, 6, 1), 365)}
+    assert later["claude-sonnet-4"].startswith("stale") and "last checked 2026-03-21" in later["claude-sonnet-4"]
+
+
+def test_a_shut_down_model_is_not_billed_after_its_shutdown(monkeypatch):
+    # OpenAI shut gpt-4 down on 2026-10-23; it was billed $30 / $60 per 1M tokens (input / output) from 2023-03-14
+    cell = udfs.API_COST("gpt-4", 1e6, 1e6)
+    assert cell.startswith("#VALUE!") and "shut down on 2026-10-23" in cell and "as_of" in cell
+    assert udfs.API_COST("gpt-4", 1e6, 1e6, None, "2024-06-01") == pytest.approx(90.0)
+    assert "on or after gpt-4's shutdown" in udfs.API_COST("gpt-4", 1e6, 1e6, None, "2026-10-23")
+    # gpt-5 ($1.25 / $10) is billed until its announced shutdown on 2026-12-11, and not from that day
+    monkeypatch.setenv("XLCOST_TODAY", "2026-12-10")
+    assert catalog.api_request_cost_usd("gpt-5", 1e6, 1e6) == pytest.approx(11.25)
+    monkeypatch.setenv("XLCOST_TODAY", "2026-12-11")
+    with pytest.raises(InputError, match="gpt-5 was shut down on 2026-12-11"):
+        catalog.api_request_cost_usd("gpt-5", 1e6, 1e6)
+    monkeypatch.setenv("XLCOST_TODAY", "next week")
+    with pytest.raises(InputError, match="XLCOST_TODAY"):
+        catalog.api_request_cost_usd("gpt-5", 1e6, 1e6)
+
+
+def test_a_retired_date_must_be_a_date():
+    from xlcost.errors import CatalogError
+
+    text = "name,provider,price_input_usd_per_1m_tokens,price_output_usd_per_1m_tokens,source,date,retired\n" \
+           "x,acme,1,2,somewhere,2025-01-01,soon\n"
+    with pytest.raises(CatalogError, match="retired"):
+        catalog.parse_rows("api", text, "test.csv")
 
 
 def test_a_checked_date_must_be_a_date():

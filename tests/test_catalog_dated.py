@@ -60,7 +60,7 @@ def test_cached_input_is_billed_at_the_cached_price():
 
 def test_cached_tokens_without_a_cached_price_are_refused():
     # gpt-4 (2023) had no prompt caching: billing cached tokens at any price would be a guess
-    cell = udfs.API_COST("gpt-4", 1e6, 1e6, 5e5)
+    cell = udfs.API_COST("gpt-4", 1e6, 1e6, 5e5, "2024-06-01")
     assert cell.startswith("#VALUE!") and "no cached-input price" in cell
     # ... while gpt-4o before 2024-10-01 had none either
     with pytest.raises(InputError, match="cached-input"):

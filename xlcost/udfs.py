@@ -868,7 +868,8 @@ _SERVICES = {name: float(code) for code, name in enumerate(catalog.SERVICES)}
 @_udf(
     "USD an API charges for a request as billed: catalog list prices per 1M tokens (the long-prompt tier where the "
     "prompt exceeds its threshold), cached and cache-written input at their prices, reasoning tokens as output.",
-    api_model='An API model from the catalog: "gpt-4o", "claude-sonnet-4", "deepseek-chat" (XLCOST_CATALOG("api")).',
+    api_model='An API model from the catalog: "gpt-4o", "claude-sonnet-4", "deepseek-chat" (XLCOST_CATALOG("api")). '
+    "One its provider shut down by as_of (empty: today) is refused: nobody bills it then.",
     input_tokens="Input (prompt) tokens, e.g. 1E6. Includes the cached and cache-written ones. Over a tier's "
     "threshold (Gemini 2.5 Pro, Claude Sonnet 4: 200,000) the whole request bills at that tier.",
     output_tokens="Output (completion) tokens, e.g. 1E6; add reasoning (thinking) tokens: they are billed as output.",

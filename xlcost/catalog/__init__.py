@@ -114,6 +114,8 @@ SCHEMAS = {
         "price_batch_input_usd_per_1m_tokens": _NUMBER, "price_batch_cached_input_usd_per_1m_tokens": _NUMBER,
         "price_batch_output_usd_per_1m_tokens": _NUMBER, "price_cache_write_usd_per_1m_tokens": _NUMBER,
         "checked": _TEXT,
+        # the day the provider stopped (or has announced it will stop) serving the model: no price from then on
+        "retired": _TEXT,
     },
 }
 SCHEMAS["instances"]["checked"] = _TEXT  # the day a row was last compared with the provider's page (no newer price found)
@@ -163,7 +165,7 @@ def parse_rows(table, text, where):
         for column in _REQUIRED:
             if not row[column]:
                 raise CatalogError(where, number, column, "is required")
-        for column in ("date", "checked"):
+        for column in ("date", "checked", "retired"):
             if row.get(column) and effective_date(row[column]) is None:
                 raise CatalogError(where, number, column, f"must be a date written YYYY-MM-DD, YYYY-MM or YYYY, "
                                    f"got {row[column]!r}")
@@ -244,6 +246,22 @@ def effective_date(text):
         return datetime.date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
     except ValueError:
         return None
+
+
+def today():
+    """The date a lookup without ``as_of`` is made on: the system date, or the environment
+    variable ``XLCOST_TODAY`` (YYYY-MM-DD) for a report that must read the same next year.
+
+    >>> today() >= datetime.date(2026, 1, 1)
+    True
+    """
+    pinned = os.environ.get("XLCOST_TODAY", "").strip()
+    if not pinned:
+        return datetime.date.today()
+    when = effective_date(pinned)
+    if when is None:
+        raise InputError("XLCOST_TODAY", "must be a date written YYYY-MM-DD", pinned)
+    return when
 
 
 def as_of_date(value):
@@ -348,6 +366,10 @@ class Table:
                 when.isoformat(),
             )
         return found
+
+    def retired(self, name):
+        """The day ``name`` stopped (or will stop) being served: its newest row's ``retired``, or None."""
+        return effective_date(self.history[self.index[normalize(name)]][-1].get("retired") or "")
 
     def tier(self, name, input_tokens, as_of=None):
         """The row pricing a request of ``input_tokens`` prompt tokens: the highest tier in force
@@ -723,6 +745,18 @@ def frame(table_name, as_of=None, history=False):
     return pd.DataFrame(rows, columns=columns)
 
 
+def _refuse_retired(api_model, as_of):
+    """InputError when ``api_model`` was shut down by ``as_of`` (default: today): nobody bills it then."""
+    shut = table("api").retired(api_model)
+    when = as_of_date(as_of)
+    if shut is None or (when or today()) < shut:
+        return
+    earlier = f"give as_of before {shut.isoformat()} for the price it was billed at"
+    if when is None:
+        raise InputError("api_model", f"{api_model} was shut down on {shut.isoformat()} and is no longer billed; {earlier}")
+    raise InputError("as_of", f"is on or after {api_model}'s shutdown on {shut.isoformat()}; {earlier}", as_of)
+
+
 SERVICES = ("standard", "batch")  # how a request is sent: at once, or through the provider's batch service
 
 
@@ -757,6 +791,7 @@ def api_request_cost_usd(api_model, input_tokens, output_tokens, cached_input_to
         return each(input_tokens, output_tokens, cached_input_tokens or 0.0, cache_write_tokens or 0.0)  # tier per request
     inputs = float(input_tokens)
     row = table("api").tier(api_model, inputs, as_of)
+    _refuse_retired(row["name"], as_of)
     tier = f" (prompts over {row['input_tokens_above']:,.0f} tokens)" if row.get("input_tokens_above") else ""
     dated = f"{row['name']}{tier}, row dated {row['date']}"
     prices = {side: row[f"{prefix}{side}_usd_per_1m_tokens"] for side in ("input", "output", "cached_input")}

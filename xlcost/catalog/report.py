@@ -66,6 +66,7 @@ COLUMNS = {
         _column("in $/1M", 9, "price_input_usd_per_1m_tokens", _num(1, 2)),
         _column("cached", 7, "price_cached_input_usd_per_1m_tokens", _num(1, 3)),
         _column("out $/1M", 9, "price_output_usd_per_1m_tokens", _num(1, 2)),
+        ("retired", 10, lambda r: r.get("retired") or ""),
     ],
 }
 
@@ -85,8 +86,9 @@ def listing(table_name, as_of=None, history=False, names=None):
 
 
 def needs_action(lines):
-    """Whether a check found something to act on: a stale price or a missing field (not a recent check)."""
-    return any(not line.startswith("checked") for line in lines)
+    """Whether a check found something to act on: a stale price or a missing field (not a recent
+    check, not a retired model)."""
+    return any(not line.startswith(("checked", "retired")) for line in lines)
 
 
 def _key(name):
@@ -135,26 +137,33 @@ def check(today=None, older_than_days=365):
     ``older_than_days`` before ``today`` (default: the system date). An old price whose
     row records a ``checked`` date within that age (someone compared it with the
     provider's page then and found no newer price) is listed apart, as ``checked``; one
-    nobody checked since is ``stale``. A field is missing when a function reading it
-    would refuse (empty cell, or no 16-bit peak).
+    nobody checked since is ``stale``. An API model shut down by ``today`` is listed as
+    ``retired``: its last price stays as history and needs no check. A field is missing
+    when a function reading it would refuse (empty cell, or no 16-bit peak).
     """
-    from . import effective_date
+    from . import effective_date, today as system_today
 
-    today = today or datetime.date.today()
-    lines, checked = [], []
+    today = today or system_today()
+    lines, checked, retired = [], [], []
     for name in PRICED:
         for row in table(name).rows:
+            shut = effective_date(row.get("retired") or "")
+            if shut is not None and shut <= today:
+                retired.append(f"retired {name:<9} {row['name']:<28} shut down {row['retired']}; "
+                               f"its last price (row {row['date']}) stays as history")
+                continue
             age = (today - effective_date(row["date"])).days
             if age <= older_than_days:
                 continue
             seen = effective_date(row.get("checked") or "")
+            ending = f"; shuts down {row['retired']}" if shut is not None else ""
             if seen is not None and (today - seen).days <= older_than_days:
                 checked.append(f"checked {name:<9} {row['name']:<28} newest row {row['date']} ({age} days old); "
-                               f"no newer price found on {row['checked']}")
+                               f"no newer price found on {row['checked']}{ending}")
             else:
                 last = f"; last checked {row['checked']}" if seen else ""
-                lines.append(f"stale   {name:<9} {row['name']:<28} newest row {row['date']} ({age} days old){last}")
-    lines += checked
+                lines.append(f"stale   {name:<9} {row['name']:<28} newest row {row['date']} ({age} days old){last}{ending}")
+    lines += checked + retired
     for name in FILES:
         for row in table(name).rows:
             missing = []
@@ -167,8 +176,3 @@ def check(today=None, older_than_days=365):
             if missing:
                 lines.append(f"missing {name:<9} {row['name']:<28} {', '.join(missing)}")
     return lines
-
-
-def needs_action(lines):
-    """Whether a check found something to act on: a stale price or a missing field (not a recent check)."""
-    return any(not line.startswith("checked") for line in lines)
