@@ -36,6 +36,16 @@ def test_the_batch_service_bills_the_batch_prices():
     assert udfs.API_COST("claude-sonnet-4", 500_000, 1_000, None, None, "batch") == pytest.approx(1.51125, rel=1e-9)
 
 
+def test_gemini_batch_bills_half_the_standard_price_from_2025_07_07():
+    # Google's Gemini API pricing, batch column: 2.5 Pro $0.625 / $5.00 per 1M (prompts <= 200k),
+    # $1.25 / $7.50 (> 200k); 2.5 Flash $0.15 / $1.25. Batch mode launched 2025-07-07.
+    assert catalog.api_request_cost_usd("gemini-2.5-pro", 100_000, 10_000, service="batch") == pytest.approx(0.1125)
+    assert catalog.api_request_cost_usd("gemini-2.5-pro", 500_000, 1_000, service="batch") == pytest.approx(0.6325)
+    assert catalog.api_request_cost_usd("gemini-2.5-flash", 1e6, 1e6, service="batch") == pytest.approx(1.40)
+    with pytest.raises(InputError, match="batch"):
+        catalog.api_request_cost_usd("gemini-2.5-flash", 1e6, 1e6, as_of="2025-07-01", service="batch")
+
+
 def test_a_model_without_a_batch_price_refuses_the_batch_service():
     with pytest.raises(Exception, match="service"):
         catalog.api_request_cost_usd("deepseek-chat", 1e6, 1e6, service="batch")
@@ -118,8 +128,8 @@ def test_catalog_check_lists_recently_checked_prices_apart_from_unchecked_ones()
     by_name = {line.split()[2]: line for line in lines if not line.startswith("missing")}
     # gpt-4o's newest row is 2024-10-02, but its price was compared with OpenAI's pricing page on 2026-12-04
     assert by_name["gpt-4o"].startswith("checked") and "2026-12-04" in by_name["gpt-4o"]
-    # p4de.24xlarge's June 2025 cut was never found in a citable source: stale, nobody checked it
-    assert by_name["p4de.24xlarge"].startswith("stale") and "last checked" not in by_name["p4de.24xlarge"]
+    # p6-b200.48xlarge has no dated on-demand price (an undated listing is not a check): stale, nobody checked it
+    assert by_name["p6-b200.48xlarge"].startswith("stale") and "last checked" not in by_name["p6-b200.48xlarge"]
     # a model shut down by then is listed as retired, not as a price to check (Claude Sonnet 3.5: 2025-10-22,
     # Davinci: 2024-01-04); gpt-5 is announced to shut down on 2026-12-11: checked until then, retired from that day
     assert by_name["claude-3.5-sonnet"].startswith("retired") and "2025-10-22" in by_name["claude-3.5-sonnet"]

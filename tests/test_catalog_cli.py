@@ -38,8 +38,8 @@ def test_json_has_every_column_with_source(capsys):
 
 def test_check_lists_stale_prices_and_missing_fields(capsys):
     out = _run(capsys, "check", "--today", "2026-12-02", "--older-than", "365", status=1)  # found: exit 1
-    # p4d's newest price is AWS's June 2025 list, not re-checked since: 2025-06-01 to 2026-12-02 is 549 days
-    assert "stale   instances p4d.24xlarge                 newest row 2025-06 (549 days old)" in out
+    # g6e.xlarge's price is AWS's list at launch (2024-08-15), never re-checked against a dated page: 839 days
+    assert "stale   instances g6e.xlarge                   newest row 2024-08-15 (839 days old)" in out
     # p5's (same list) was compared with GetDeploying's 2026-09-12 table: listed apart as checked
     assert "checked instances p5.48xlarge                  newest row 2025-06 (549 days old); " \
            "no newer price found on 2026-09-12" in out

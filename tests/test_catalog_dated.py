@@ -120,11 +120,16 @@ def test_no_hack_names_remain():
         assert not [n for n in catalog.table(name).names() if "@" in n], name
 
 
-def test_a_price_cut_with_no_sourced_rate_refuses_rather_than_return_the_old_price():
-    # AWS cut P4 prices in June 2025; the new p4de rate is not sourced, so it is empty
-    with pytest.raises(InputError, match="price_on_demand_usd_per_hour is not in the catalog for p4de.24xlarge"):
-        catalog.hardware("p4de.24xlarge").price_usd_per_hour()
-    assert catalog.hardware("p4de.24xlarge", as_of="2025-01-01").price_usd_per_hour() > 0
+def test_an_instance_with_no_sourced_rate_refuses_rather_than_guess():
+    # AWS sells p5e.48xlarge through Capacity Blocks only: no on-demand list price, so the catalog's is empty
+    with pytest.raises(InputError, match="price_on_demand_usd_per_hour is not in the catalog for p5e.48xlarge"):
+        catalog.hardware("p5e.48xlarge").price_usd_per_hour()
+
+
+def test_p4de_before_and_after_the_june_2025_cut():
+    # AWS's list: 40.96575 before the cut, 27.44705 after (us-east-1, Linux, on demand): the same 33% as p4d
+    assert catalog.hardware("p4de.24xlarge", as_of="2025-01-01").price_usd_per_hour() == pytest.approx(40.96575)
+    assert catalog.hardware("p4de.24xlarge").price_usd_per_hour() == pytest.approx(27.44705)
 
 
 def test_spot_is_a_price_term():
