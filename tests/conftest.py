@@ -18,3 +18,19 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "xlcost"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def built_workbooks(tmp_path_factory):
+    """The folder holding the shipped workbooks, built once per session (``xlcost build`` costs seconds).
+
+    Read only: a test that edits a workbook saves its copy in a folder of its own.
+    """
+    from xlcost.workbook import build_all
+
+    out = tmp_path_factory.mktemp("built")
+    build_all(out)
+    return out

@@ -21,10 +21,24 @@ NAMES = ("article_audit", "calculator", "economics_of_llms", "serving_economics"
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    out = tmp_path_factory.mktemp("fresh")
-    paths = build_all(out)
-    return out, paths
+def fresh(built_workbooks):
+    return built_workbooks
+
+
+@pytest.fixture(scope="module")
+def second(tmp_path_factory):
+    """A second build, through the CLI in process, timed: (folder, what it printed, seconds)."""
+    import contextlib
+    import time
+
+    from xlcost.cli import main
+
+    out = tmp_path_factory.mktemp("second")
+    printed = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(printed):
+        assert main(["build", "--out", str(out)]) == 0
+    return out, printed.getvalue(), time.perf_counter() - start
 
 
 @pytest.fixture(scope="module")
@@ -62,25 +76,19 @@ precision = 1
 
 # ---------------------------------------------------------------- the build as a whole
 
-def test_build_writes_every_template_and_returns_the_paths(fresh):
-    out, paths = fresh
+def test_build_writes_every_template_and_the_cli_prints_the_paths(second):
+    """``xlcost build`` prints the paths build_all returns."""
+    out, printed, _ = second
+    paths = printed.split()
     assert sorted(Path(p).name for p in paths) == [f"{n}.xlsx" for n in NAMES]
     assert all(Path(p).parent == out for p in paths)
 
 
-def test_cli_build_prints_what_it_wrote(tmp_path, capsys):
-    from xlcost.cli import main
-
-    assert main(["build", "--out", str(tmp_path)]) == 0
-    printed = capsys.readouterr().out.split()
-    assert sorted(Path(p).name for p in printed) == [f"{n}.xlsx" for n in NAMES]
-
-
-def test_two_builds_are_byte_identical_with_fixed_timestamps(fresh, tmp_path):
-    out, _ = fresh
-    build_all(tmp_path)
+def test_two_builds_are_byte_identical_with_fixed_timestamps(fresh, second):
+    out = fresh
+    again, _, _ = second
     for name in NAMES:
-        assert (tmp_path / f"{name}.xlsx").read_bytes() == (out / f"{name}.xlsx").read_bytes(), name
+        assert (again / f"{name}.xlsx").read_bytes() == (out / f"{name}.xlsx").read_bytes(), name
     wb = openpyxl.load_workbook(out / "economics_of_llms.xlsx")
     assert wb.properties.created == FIXED_TIME and wb.properties.modified == FIXED_TIME
 
@@ -102,7 +110,7 @@ def _cells(path):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_workbooks_equal_a_fresh_build_cell_by_cell(fresh, name):
-    out, _ = fresh
+    out = fresh
     committed = COMMITTED / f"{name}.xlsx"
     assert committed.exists(), f"{committed} is missing: run `xlcost build`"
     sheets, cells, names = _cells(committed)
@@ -117,7 +125,7 @@ def test_committed_workbooks_equal_a_fresh_build_cell_by_cell(fresh, name):
 def test_the_data_sheet_is_the_whole_workbook_as_one_tidy_table(fresh, books, name):
     """Issue 19: pandas reads every figure from the Data sheet, each a formula on the cell it reports."""
     pd = pytest.importorskip("pandas")
-    out, _ = fresh
+    out = fresh
     data = pd.read_excel(out / f"{name}.xlsx", sheet_name="Data")
     assert list(data.columns) == ["table", "row", "column", "value", "unit", "source"]
     book = books[name]
@@ -242,7 +250,7 @@ def test_python_evaluation_matches_the_core(books):
 # ---------------------------------------------------------------- inputs, names, sources
 
 def test_inputs_have_names_formats_sources_and_validation(fresh, books):
-    out, _ = fresh
+    out = fresh
     wb = openpyxl.load_workbook(out / "economics_of_llms.xlsx")
     book = books["economics_of_llms"]
     assumptions = wb["Assumptions"]
@@ -289,7 +297,7 @@ def _area(sheet, area):
 
 @pytest.mark.parametrize("name", ["economics_of_llms"])
 def test_charts_exist_and_reference_the_right_ranges(fresh, books, name):
-    out, _ = fresh
+    out = fresh
     wb = openpyxl.load_workbook(out / f"{name}.xlsx")
     stored = openpyxl.load_workbook(out / f"{name}.xlsx", data_only=True)
     book = books[name]
@@ -327,7 +335,7 @@ def test_a_chart_title_naming_a_value_follows_an_edit(books):
 
 
 def test_t5_chart_plots_the_training_cost_row(fresh, books):
-    out, _ = fresh
+    out = fresh
     book = books["economics_of_llms"]
     chart = openpyxl.load_workbook(out / "economics_of_llms.xlsx")["T5 Training cost"]._charts[0]
     first, last = book.names["train_cost_gpt3"], book.names["train_cost_palm"]
@@ -542,7 +550,7 @@ def test_a_billion_laughs_workbook_at_the_target_is_refused_unparsed(tmp_path, p
 def test_reading_requires_defusedxml(monkeypatch, fresh):
     import openpyxl.xml
 
-    out, _ = fresh
+    out = fresh
     assert openpyxl.xml.DEFUSEDXML
     monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
     with pytest.raises(XlcostError, match="defusedxml"):
@@ -550,7 +558,7 @@ def test_reading_requires_defusedxml(monkeypatch, fresh):
 
 
 def test_fingerprint_is_stored_and_sees_every_cell(fresh, tmp_path):
-    out, _ = fresh
+    out = fresh
     path = out / "economics_of_llms.xlsx"
     stored = safefile.stored_fingerprint(path)
     assert stored and stored == safefile.fingerprint(path)
@@ -624,14 +632,11 @@ def test_rows_over_catalog_entries_with_per_row_inputs_groups_and_columns(tmp_pa
     assert any("Llama-2-70B" in text for text in sources)
 
 
-def test_build_time_is_printed_not_asserted(tmp_path, capsys):
-    import time
-
-    start = time.perf_counter()
-    build_all(tmp_path)
+def test_build_time_is_printed_not_asserted(second, capsys):
+    out, _, seconds = second
     with capsys.disabled():
-        print(f"\n[benchmark] xlcost build of {len(NAMES)} workbooks: {time.perf_counter() - start:.2f} s")
-    assert os.listdir(tmp_path)
+        print(f"\n[benchmark] xlcost build of {len(NAMES)} workbooks: {seconds:.2f} s")
+    assert os.listdir(out)
 
 
 # ---------------------------------------------------------------- stored values and audit kinds
@@ -640,7 +645,7 @@ def test_build_time_is_printed_not_asserted(tmp_path, capsys):
 def test_every_formula_cell_is_written_with_a_value(fresh, name):
     import re
 
-    out, _ = fresh
+    out = fresh
     with zipfile.ZipFile(out / f"{name}.xlsx") as archive:
         sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
     formulas = sum(len(re.findall(r"</f>", xml)) for xml in sheets)
@@ -651,7 +656,7 @@ def test_every_formula_cell_is_written_with_a_value(fresh, name):
 def test_calculator_stores_the_values_xlcosts_functions_give(fresh, books):
     from xlcost import udfs
 
-    out, _ = fresh
+    out = fresh
     wb = openpyxl.load_workbook(out / "calculator.xlsx", data_only=True)
     book = books["calculator"]
     value = {n: book.names[n].value for n in ("model", "hardware", "utilization_inference", "training_tokens",

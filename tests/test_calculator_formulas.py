@@ -18,7 +18,7 @@ import schedula as sh  # noqa: E402 - a dependency of formulas
 from formulas.ranges import Ranges  # noqa: E402
 
 from xlcost import catalog, core  # noqa: E402
-from xlcost.workbook import build_all, compile_file, templates  # noqa: E402
+from xlcost.workbook import compile_file, templates  # noqa: E402
 
 
 def _excel_value(value):
@@ -45,9 +45,8 @@ def _register():
 
 
 @pytest.fixture(scope="module")
-def calculator(tmp_path_factory):
-    out = tmp_path_factory.mktemp("calculator")
-    build_all(out)
+def calculator(built_workbooks):
+    out = built_workbooks
     _register()
     logging.getLogger("formulas").setLevel(logging.CRITICAL)
     logging.getLogger("schedula").setLevel(logging.CRITICAL)
@@ -152,11 +151,10 @@ def test_the_sensitivity_grid_calls_infer_cost_in_every_cell(calculator):
     np.testing.assert_allclose(_grid(values, book).astype(float), expected, rtol=1e-9)
 
 
-def test_dropdowns_come_from_the_catalog_sheet(tmp_path):
-    build_all(tmp_path)
+def test_dropdowns_come_from_the_catalog_sheet(built_workbooks):
     import openpyxl
 
-    wb = openpyxl.load_workbook(tmp_path / "calculator.xlsx")
+    wb = openpyxl.load_workbook(built_workbooks / "calculator.xlsx")
     lists = {dv.formula1 for dv in wb["Assumptions"].data_validations.dataValidation if dv.type == "list"}
     assert {"model_names", "hardware_names"} <= lists  # stored without "=", as the file format wants
     names = wb.defined_names
@@ -168,11 +166,10 @@ def test_dropdowns_come_from_the_catalog_sheet(tmp_path):
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xlcost.udfs")
 
 
-def test_defaults_are_in_their_lists_and_the_model_list_takes_free_entry(tmp_path):
+def test_defaults_are_in_their_lists_and_the_model_list_takes_free_entry(built_workbooks):
     import openpyxl
 
-    build_all(tmp_path)
-    wb = openpyxl.load_workbook(tmp_path / "calculator.xlsx")
+    wb = openpyxl.load_workbook(built_workbooks / "calculator.xlsx")
     book = compile_file(next(p for p in templates() if p.stem == "calculator"))
     validations = {str(dv.sqref): dv for dv in wb["Assumptions"].data_validations.dataValidation if dv.type == "list"}
     for name, listed in (("model", "model_names"), ("hardware", "hardware_names")):

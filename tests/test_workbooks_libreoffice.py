@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from _soffice import is_error, recalculate
-from xlcost.workbook import build_all, compile_file, templates
+from xlcost.workbook import compile_file, templates
 from xlcost.workbook.audit import INVALID, KINDS
 from xlcost.workbook.evaluate import evaluate
 
@@ -58,10 +58,9 @@ def books():
 
 
 @pytest.fixture(scope="module")
-def recalculated(tmp_path_factory, books):
+def recalculated(tmp_path_factory, books, built_workbooks):
     """{stem: (Book, recalculated workbook, built workbook with stored values, overrides)} for every copy."""
-    built = tmp_path_factory.mktemp("built")
-    build_all(built)
+    built, copied = built_workbooks, tmp_path_factory.mktemp("edited")
     files = {built / f"{name}.xlsx": (name, name, {}) for name in NATIVE}
     copies = {f"{name}__edits": edits for name, edits in EDITS.items()}
     for name in NATIVE:
@@ -70,20 +69,26 @@ def recalculated(tmp_path_factory, books):
         copies[f"economics_of_llms__one__{name}"] = {name: _edited(books["economics_of_llms"].names[name].value)}
     copies[f"{ZERO[0]}__zero"] = {ZERO[1]: 0}
     copies.update({key: {name: value} for key, (name, value) in BROKEN.items()})
+    originals = {}  # each workbook loaded once: a copy's edits are undone after it is saved
     for key, edits in copies.items():
         name = key.split("__")[0]
-        wb = openpyxl.load_workbook(built / f"{name}.xlsx")
-        for defined, value in edits.items():
-            ref = books[name].names[defined]
-            wb[ref.sheet][ref.coordinate] = value
-        wb.save(built / f"{key}.xlsx")
-        files[built / f"{key}.xlsx"] = (key, name, edits)
-    outputs = recalculate(list(files), tmp_path_factory.mktemp("recalculated"))
+        if name not in originals:
+            originals[name] = openpyxl.load_workbook(built / f"{name}.xlsx")
+        wb = originals[name]
+        cells = [wb[books[name].names[defined].sheet][books[name].names[defined].coordinate] for defined in edits]
+        before = [cell.value for cell in cells]
+        for cell, value in zip(cells, edits.values()):
+            cell.value = value
+        wb.save(copied / f"{key}.xlsx")
+        for cell, value in zip(cells, before):
+            cell.value = value
+        files[copied / f"{key}.xlsx"] = (key, name, edits)
+    outputs = recalculate(list(files), tmp_path_factory.mktemp("recalculated"), starts=2)
+    stored = {name: openpyxl.load_workbook(built / f"{name}.xlsx", data_only=True) for name in NATIVE}
     result = {}
     for path, out in outputs.items():
         key, name, edits = files[path]
-        result[key] = (books[name], openpyxl.load_workbook(out, data_only=True),
-                       openpyxl.load_workbook(built / f"{name}.xlsx", data_only=True), edits)
+        result[key] = (books[name], openpyxl.load_workbook(out, data_only=True), stored[name], edits)
     return result
 
 
@@ -102,10 +107,9 @@ def _formula_cells(path):
 
 
 @pytest.mark.parametrize("name", NATIVE)
-def test_every_formula_cell_stores_the_value_libreoffice_recalculates(recalculated, name, tmp_path):
+def test_every_formula_cell_stores_the_value_libreoffice_recalculates(recalculated, name, built_workbooks):
     book, lo, stored, _ = recalculated[name]
-    build_all(tmp_path)
-    cells = _formula_cells(tmp_path / f"{name}.xlsx")
+    cells = _formula_cells(built_workbooks / f"{name}.xlsx")
     assert len(cells) > 300
     differences = {(a.sheet, f"E{a.row}"): max(abs(a.published), 1.0) for a in book.audits}
     wrong = [f"{s}!{c}: stored {stored[s][c].value!r}, LibreOffice {lo[s][c].value!r}" for s, c in cells

@@ -1,6 +1,6 @@
 """Every shipped workbook printed by LibreOffice to PDF and read back as text (issue 19).
 
-Two renderings, each one soffice start for all workbooks (module fixtures): with Carlito
+Two renderings, each one soffice start for all workbooks, both at once (module fixture): with Carlito
 (Calibri's metrics, the font the workbooks name and size their columns for) and with
 LibreOffice's own substitute when Carlito is hidden from fontconfig (a reader without it).
 Neither may print ``###`` (a number too wide for its column) or an error value. Page
@@ -20,7 +20,6 @@ import pytest
 
 from _soffice import soffice
 from xlcost import recalc
-from xlcost.workbook import build_all
 
 PAGES = {"economics_of_llms": 50, "article_audit": 30, "calculator": 30, "serving_economics": 40,
          "training_plan": 40}
@@ -33,21 +32,25 @@ _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pdf-built")
-    build_all(out)
-    return sorted(out.glob("*.xlsx"))
+def built(built_workbooks):
+    return sorted(built_workbooks.glob("*.xlsx"))
 
 
-def _print(paths, out, env=None):
-    """{workbook: (pages, text)} of ``paths`` printed to PDF in one soffice start."""
+def _start_printing(paths, out, env=None):
+    """The soffice process printing ``paths`` to PDF in ``out`` (one start for all of them)."""
     soffice()
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed")
     # a fresh profile with LibreOffice's defaults: no recalculation on load, as a reader opens the file
     command = recalc.convert_command((out / "profile").resolve().as_uri(), out, paths)
     command[command.index("xlsx")] = "pdf"
-    subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+
+def _read_printed(process, paths, out):
+    """{workbook: (pages, text)} of ``paths`` once ``process`` printed them to PDF in ``out``."""
+    _, error = process.communicate(timeout=600)
+    assert process.returncode == 0, error
     result = {}
     for path in paths:
         text = subprocess.run(["pdftotext", "-layout", str(out / f"{path.stem}.pdf"), "-"], capture_output=True,
@@ -64,8 +67,11 @@ def printed(built, tmp_path_factory):
     hidden = tmp_path_factory.mktemp("fonts") / "fonts.conf"
     hidden.write_text(_NO_CARLITO, encoding="utf-8")
     env = dict(os.environ, FONTCONFIG_FILE=str(hidden))
-    return {"Carlito": _print(built, tmp_path_factory.mktemp("pdf-carlito")),
-            "substitute": _print(built, tmp_path_factory.mktemp("pdf-substitute"), env)}
+    # both renderings at once (separate profiles): LibreOffice uses about one core each
+    outs = {"Carlito": tmp_path_factory.mktemp("pdf-carlito"), "substitute": tmp_path_factory.mktemp("pdf-substitute")}
+    processes = {"Carlito": _start_printing(built, outs["Carlito"]),
+                 "substitute": _start_printing(built, outs["substitute"], env)}
+    return {font: _read_printed(process, built, outs[font]) for font, process in processes.items()}
 
 
 @pytest.mark.parametrize("font", ["Carlito", "substitute"])

@@ -15,7 +15,6 @@ from openpyxl.chart import ScatterChart
 
 from _soffice import soffice
 from xlcost import recalc
-from xlcost.workbook import build_all
 
 NAMES = ("article_audit", "calculator", "economics_of_llms", "serving_economics", "training_plan")
 PAGE_PX = {"landscape": 10.0 * 96, "portrait": 7.5 * 96}  # Letter, 0.5-inch side margins, 96 dpi
@@ -23,10 +22,8 @@ DEFAULT_WIDTH = 8.43
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("print")
-    build_all(out)
-    return {name: out / f"{name}.xlsx" for name in NAMES}
+def built(built_workbooks):
+    return {name: built_workbooks / f"{name}.xlsx" for name in NAMES}
 
 
 @pytest.fixture(scope="module")

@@ -63,13 +63,16 @@ def build_all(out="workbooks", force=False, template_dir=None):
     """Write every template's workbook into ``out``; return the paths written.
 
     Nothing is written if any target was edited since it was built (or was not built
-    by xlcost), unless ``force``; the error names every such file. Two templates naming
+    by xlcost), unless ``force``; the error names every such file. ``out`` is a folder (made if missing);
+    a file there is refused at once. Two templates naming
     one file (letter case aside, as Windows and macOS see names) are refused before anything is written.
     """
     from . import safefile
     from .expr import TemplateError
 
     out = Path(out)
+    if out.exists() and not out.is_dir():  # refused before seconds of building, not after
+        raise XlcostError(f"out: {out} is a file, not a folder to write the workbooks into")
     planned, owners = [], {}
     for path in templates(template_dir):
         book = compile_file(path)
