@@ -5,8 +5,11 @@ per cell, as a sensitivity grid is built) of 1,000, 10,000 and 100,000 formula c
 
 * xlcost: ``compile_template`` + ``render`` (layout, formulas rendered once per grid,
   every value computed and stored, shared styles, fingerprint, zip) + an atomic write.
-* baseline: openpyxl writing the same formula texts and the same axis numbers into a
-  fresh workbook and saving it (no values, styles, names, validation or print setup).
+* baseline: openpyxl writing the same cells (every sheet's formula texts, numbers and texts)
+  into a fresh workbook and saving it (no values, styles, names, validation or print setup).
+  The workbook holds more than the grid: its Data sheet reports every grid cell in a row of
+  six cells (one a formula), so 100,000 grid cells are about 700,000 cells written; the
+  baseline writes all of them (until 2026-12 it wrote the grid only: 8.70x on 2026-12-05).
 
 Target (issue 12): within 3x of the baseline at 100,000 cells. Reported, never asserted.
 """
@@ -52,24 +55,25 @@ def _xlcost(rows, cols, out_dir):
     return book
 
 
-def _plain(cells, axis_rows, axis_cols, out_dir):
+def _plain(sheets, out_dir):
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Grid"
-    for (row, col), value in axis_rows + axis_cols:
-        ws.cell(row=row, column=col, value=value)
-    for (row, col), text in cells:
-        ws.cell(row=row, column=col, value=text)
+    wb.remove(wb.active)
+    for title, cells in sheets.items():
+        ws = wb.create_sheet(title)
+        for (row, col), value in cells:
+            ws.cell(row=row, column=col, value=value)
     wb.save(Path(out_dir) / "plain.xlsx")
 
 
 def _same_cells(book):
-    sheet = book.sheets["Grid"]
-    formulas = [((r, c), str(cell.value)) for (r, c), cell in sheet.cells.items() if str(cell.value).startswith("=")]
-    numbers = [((r, c), cell.value) for (r, c), cell in sheet.cells.items() if isinstance(cell.value, (int, float))]
-    return formulas, numbers
+    """{sheet: [((row, col), value)]} of every cell the workbook holds (formulas as text), and the grid's formula count."""
+    sheets = {name: [((r, c), str(cell.value) if isinstance(cell.value, str) else cell.value)
+                     for (r, c), cell in sorted(sheet.cells.items()) if cell.value is not None]
+              for name, sheet in book.sheets.items()}
+    grid = sum(str(value).startswith("=") for _, value in sheets["Grid"])
+    return sheets, grid
 
 
 def run(quick=False):
@@ -78,25 +82,26 @@ def run(quick=False):
     with tempfile.TemporaryDirectory(prefix="xlcost-scale-") as tmp:
         for n_rows, n_cols in SIZES:
             book = _xlcost(n_rows, n_cols, tmp)  # warm-up, and the cells the baseline writes
-            formulas, numbers = _same_cells(book)
-            _plain(formulas, numbers, [], tmp)
+            sheets, cells = _same_cells(book)
+            _plain(sheets, tmp)
             times, baselines = [], []
             for _ in range(repeat):  # interleaved
                 start = time.perf_counter()
                 _xlcost(n_rows, n_cols, tmp)
                 times.append(time.perf_counter() - start)
                 start = time.perf_counter()
-                _plain(formulas, numbers, [], tmp)
+                _plain(sheets, tmp)
                 baselines.append(time.perf_counter() - start)
             t, b = statistics.median(times), statistics.median(baselines)
-            cells = len(formulas)
+            written = sum(map(len, sheets.values()))
             big = cells >= 100_000
             rows.append(Row(
                 "build", f"build {cells:,} formula cells (grid {n_rows} x {n_cols})", t,
-                "openpyxl writing the same formulas", b, ratio=t / b,
+                "openpyxl writing the same cells", b, ratio=t / b,
                 target=f"≤ {TARGET:g}x" if big else "reported", met=(t / b <= TARGET) if big else None,
-                note=f"{t / cells * 1e6:.1f} µs per cell (baseline {b / cells * 1e6:.1f} µs): values computed and "
-                     "stored, styles, fingerprint, atomic write included",
+                note=f"{written:,} cells written (the Data sheet included): {t / written * 1e6:.1f} µs per cell "
+                     f"(baseline {b / written * 1e6:.1f} µs); values computed and stored, styles, fingerprint, "
+                     "atomic write included",
             ))
     return rows
 

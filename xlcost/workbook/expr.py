@@ -6,6 +6,7 @@ resolved by the caller into references (defined names, cell addresses); ``render
 gives the Excel text and ``evaluate`` the Python value of the same tokens.
 """
 
+import functools
 import math
 import re
 import statistics
@@ -300,8 +301,37 @@ def _print(node, parent=0, right_of=None):
 
 def simplify(text):
     """``text`` with literal identities folded (x*1, x+0, 2*0*0, IF(1,a,b)) and only the parentheses
-    precedence needs, so a core pattern with default arguments still reads like the article."""
-    return _print(_fold(tree(parse(text), "formula")))
+    precedence needs, so a core pattern with default arguments still reads like the article.
+
+    Folding never looks inside a name, so formulas that differ only in the cells they name share one
+    simplification (a table's rows, a grid's cells): it is done once per shape and the names put back.
+
+    >>> simplify("(A1*1)+(B2*0)")
+    'A1'
+    """
+    tokens = parse(text, "formula")
+    names = [t.text for t in tokens if t.kind == "name"]
+    shape = tuple((t.kind, _SLOT) if t.kind == "name" else (t.kind, t.text) for t in tokens)
+    try:
+        pieces = _simplified_shape(shape)
+    except TemplateError:  # the message quotes the formula as written
+        return _print(_fold(tree(tokens, "formula")))
+    return "".join(piece if isinstance(piece, str) else names[piece] for piece in pieces)
+
+
+_SLOT = "\x00"  # stands in for a name while a shape is simplified: no formula text contains it
+
+
+@functools.lru_cache(maxsize=4096)
+def _simplified_shape(shape):
+    """The simplified text of ``shape`` as pieces: text, and the index of the name that goes in between."""
+    tokens, index = [], 0
+    for kind, text in shape:
+        if kind == "name":
+            text, index = f"{_SLOT}{index}{_SLOT}", index + 1
+        tokens.append(Token(kind, text))
+    parts = _print(_fold(tree(tokens, "formula"))).split(_SLOT)
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts))
 
 
 # ---------------------------------------------------------------- Python evaluation, as Excel computes
