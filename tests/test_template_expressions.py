@@ -71,7 +71,8 @@ def test_excel_error_values(tmp_path, formula, error):
     [("xa*(", "parenthesis open"), ("(1))", "close one that was not opened"), ("xa xb", "cannot read 'xa xb'"),
      ("MAX(1,,2)", "unexpected ','"), ("1e400", "beyond Excel's largest number"), ("f_0+1", "refers to itself"),
      ('WEBSERVICE("http://example.com")', "WEBSERVICE is not a function templates may call"),
-     ("(" * 65 + "1" + ")" * 65, "nested deeper than 64"), ("1" + "+1" * 300, "at most 256"), ("1" + "+1" * 5000, "characters \\(Excel allows 8,192\\)")],
+     ("(" * 65 + "1" + ")" * 65, "nested deeper than 64"), ("1" + "+1" * 300, "at most 256"),
+     ("+".join(["ABS(1)"] * 200), "399 operators and functions"), ("1" + "+1" * 5000, "characters \\(Excel allows 8,192\\)")],
 )
 def test_malformed_formulas_are_one_line_naming_template_table_and_field(tmp_path, capsys, formula, message):
     directory = _template(tmp_path, [formula])

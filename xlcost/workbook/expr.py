@@ -76,14 +76,14 @@ def parse(text, where=""):
                 f"nested deeper than {MAX_DEPTH} levels" if depth > 0 else "close one that was not opened"))
     if depth:
         raise TemplateError(f"{where}: {_short(text)!r} leaves {depth} parenthesis open")
-    operators = sum(t.kind == "func" or t.kind == "op" and t.text not in "(),:" for t in tokens)
-    if operators > MAX_OPERATORS:
-        raise TemplateError(f"{where}: {operators} operators and functions in {_short(text)!r} "
-                            f"(at most {MAX_OPERATORS}; split it into fields)")
     for i, token in enumerate(tokens):
         if token.kind == "name" and i + 1 < len(tokens) and tokens[i + 1].text == "(":
             token.kind = "func"
             token.text = token.text.upper()
+    operators = sum(t.kind == "func" or (t.kind == "op" and t.text not in "(),:") for t in tokens)
+    if operators > MAX_OPERATORS:
+        raise TemplateError(f"{where}: {operators} operators and functions in {_short(text)!r} "
+                            f"(at most {MAX_OPERATORS}; split it into fields)")
     return tokens
 
 
