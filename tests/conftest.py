@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("XLCOST_TODAY", "2026-12-05")  # before any test imports xlcost; subprocesses inherit it
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -18,9 +19,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "xlcost"))
-
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -371,6 +371,11 @@ class Table:
         """The day ``name`` stopped (or will stop) being served: its newest row's ``retired``, or None."""
         return effective_date(self.history[self.index[normalize(name)]][-1].get("retired") or "")
 
+    def retired_by(self, name, day):
+        """The day ``name`` was shut down if that is on or before ``day`` (nobody bills it then), else None."""
+        shut = self.retired(name)
+        return shut if shut is not None and shut <= day else None
+
     def tier(self, name, input_tokens, as_of=None):
         """The row pricing a request of ``input_tokens`` prompt tokens: the highest tier in force
         ``as_of`` whose threshold the prompt exceeds, else the list-price row."""
@@ -747,9 +752,9 @@ def frame(table_name, as_of=None, history=False):
 
 def _refuse_retired(api_model, as_of):
     """InputError when ``api_model`` was shut down by ``as_of`` (default: today): nobody bills it then."""
-    shut = table("api").retired(api_model)
     when = as_of_date(as_of)
-    if shut is None or (when or today()) < shut:
+    shut = table("api").retired_by(api_model, when or today())
+    if shut is None:
         return
     earlier = f"give as_of before {shut.isoformat()} for the price it was billed at"
     if when is None:

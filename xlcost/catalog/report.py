@@ -146,9 +146,9 @@ def check(today=None, older_than_days=365):
     today = today or system_today()
     lines, checked, retired = [], [], []
     for name in PRICED:
-        for row in table(name).rows:
-            shut = effective_date(row.get("retired") or "")
-            if shut is not None and shut <= today:
+        found = table(name)
+        for row in found.rows:
+            if found.retired_by(row["name"], today):
                 retired.append(f"retired {name:<9} {row['name']:<28} shut down {row['retired']}; "
                                f"its last price (row {row['date']}) stays as history")
                 continue
@@ -156,7 +156,7 @@ def check(today=None, older_than_days=365):
             if age <= older_than_days:
                 continue
             seen = effective_date(row.get("checked") or "")
-            ending = f"; shuts down {row['retired']}" if shut is not None else ""
+            ending = f"; shuts down {row['retired']}" if found.retired(row["name"]) else ""
             if seen is not None and (today - seen).days <= older_than_days:
                 checked.append(f"checked {name:<9} {row['name']:<28} newest row {row['date']} ({age} days old); "
                                f"no newer price found on {row['checked']}{ending}")
